@@ -1,0 +1,27 @@
+#pragma once
+
+/* Everything the GUI, the CLI and the tests use from libconfab-core. */
+
+#include "confab-agent.h"
+#include "confab-audit-entry.h"
+#include "confab-chunk.h"
+#include "confab-conversation.h"
+#include "confab-database.h"
+#include "confab-document.h"
+#include "confab-entity.h"
+#include "confab-entity-list.h"
+#include "confab-error.h"
+#include "confab-escalation.h"
+#include "confab-export.h"
+#include "confab-knowledge-base.h"
+#include "confab-message.h"
+#include "confab-message-list.h"
+#include "confab-prompt.h"
+#include "confab-prompt-label.h"
+#include "confab-prompt-version.h"
+#include "confab-provider.h"
+#include "confab-repository.h"
+#include "confab-team.h"
+#include "confab-team-member.h"
+#include "confab-user.h"
+#include "confab-util.h"
