@@ -102,7 +102,13 @@ confab_cli_dispatch (ConfabCli              *cli,
 
   for (guint i = 0; names[i] != NULL; i++)
     if (g_str_equal (argv[1], names[i]))
-      return commands[i] (cli, argc - 1, argv + 1);
+      {
+        /* GOptionContext prints g_get_prgname() in its usage line. */
+        g_autofree char *prgname = g_strdup_printf ("confab-cli %s %s", group, names[i]);
+
+        g_set_prgname (prgname);
+        return commands[i] (cli, argc - 1, argv + 1);
+      }
 
   g_printerr (_("confab-cli: unknown command “%s %s”\n\n%s\n"), group, argv[1], summary);
   return CONFAB_CLI_USAGE;

@@ -105,6 +105,9 @@ main (int    argc,
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[first], commands[i].name) == 0)
       {
+        g_autofree char *prgname = g_strdup_printf ("confab-cli %s", commands[i].name);
+
+        g_set_prgname (prgname);
         status = commands[i].run (&cli, argc - first, argv + first);
         break;
       }
