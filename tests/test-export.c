@@ -243,6 +243,25 @@ test_export_file_error (void)
   g_assert_nonnull (error);
 }
 
+static void
+test_demo_workspace (void)
+{
+  g_autoptr (ConfabTestWorkspace) ws = confab_test_workspace_new ();
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "demo", "demo-workspace.json", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  guint64 n_rows = 0;
+
+  /* `make run` opens this: it must import cleanly into the current schema. */
+  g_assert_true (confab_import_from_file (ws->db, file, NULL, &n_rows, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_rows, >, 30);
+  g_assert_cmpint (confab_test_count_rows (ws->db, "SELECT count(*) FROM agents WHERE type = 'rule_based'"), >=, 1);
+  g_assert_cmpint (confab_test_count_rows (ws->db, "SELECT count(*) FROM conversations"), >=, 3);
+  g_assert_cmpint (confab_test_count_rows (ws->db, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'gluten'"), >=, 1);
+  g_assert_cmpint (confab_test_count_rows (ws->db, "SELECT count(*) FROM pragma_foreign_key_check"), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -253,5 +272,6 @@ main (int    argc,
   g_test_add_func ("/confab/export/no-secrets", test_no_secrets);
   g_test_add_func ("/confab/export/import-errors", test_import_errors);
   g_test_add_func ("/confab/export/file-error", test_export_file_error);
+  g_test_add_func ("/confab/export/demo-workspace", test_demo_workspace);
   return g_test_run ();
 }
