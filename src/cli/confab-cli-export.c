@@ -84,8 +84,8 @@ confab_cli_import (ConfabCli  *cli,
   if (!confab_import_from_file (cli->db, file, NULL, &n_rows, NULL, &error))
     return confab_cli_fail (error);
 
-  g_print (ngettext ("Imported %" G_GUINT64_FORMAT " row into %s\n",
-                     "Imported %" G_GUINT64_FORMAT " rows into %s\n", n_rows),
-           n_rows, cli->workspace_path);
+  g_print (ngettext ("Imported %llu row into %s\n",
+                     "Imported %llu rows into %s\n", n_rows),
+           (unsigned long long) n_rows, cli->workspace_path);
   return CONFAB_CLI_OK;
 }

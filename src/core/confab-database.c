@@ -698,9 +698,9 @@ confab_database_open_full (const char  *path,
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NEWER_VERSION,
                    _("The workspace “%s” was saved by a newer version of Confab "
-                     "(schema %" G_GINT64_FORMAT ", this version reads up to %u); "
+                     "(schema %lld, this version reads up to %u); "
                      "update Confab to open it"),
-                   name, user_version, confab_database_get_latest_schema_version ());
+                   name, (long long) user_version, confab_database_get_latest_schema_version ());
       return NULL;
     }
   self->schema_version = (guint) user_version;

@@ -99,8 +99,8 @@ confab_document_validate (ConfabEntity    *entity,
   if (confab_document_get_size_bytes (self) < 0)
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                   _("The size %" G_GINT64_FORMAT " of a document cannot be negative"),
-                   confab_document_get_size_bytes (self));
+                   _("The size %lld of a document cannot be negative"),
+                   (long long) confab_document_get_size_bytes (self));
       return FALSE;
     }
   return TRUE;

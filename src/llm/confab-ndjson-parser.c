@@ -85,8 +85,8 @@ confab_ndjson_parser_feed (ConfabNdjsonParser  *self,
       if (self->line->len + (stop - p) > self->max_line)
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
-                       _("The reply stream has a line longer than %" G_GSIZE_FORMAT " bytes"),
-                       self->max_line);
+                       _("The reply stream has a line longer than %lu bytes"),
+                       (gulong) self->max_line);
           self->stopped = TRUE;
           return FALSE;
         }

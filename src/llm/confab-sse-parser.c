@@ -199,8 +199,8 @@ confab_sse_parser_feed (ConfabSseParser  *self,
       if (self->line->len + (stop - p) > self->max_line)
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
-                       _("The reply stream has a line longer than %" G_GSIZE_FORMAT " bytes"),
-                       self->max_line);
+                       _("The reply stream has a line longer than %lu bytes"),
+                       (gulong) self->max_line);
           self->stopped = TRUE;
           return FALSE;
         }
