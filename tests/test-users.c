@@ -215,6 +215,32 @@ test_notify (void)
   g_assert_cmpstr (email, ==, "dora@example.org");
 }
 
+static void
+test_stale_object (void)
+{
+  g_autoptr (ConfabTestWorkspace) ws = confab_test_workspace_new ();
+  g_autoptr (ConfabUser) created = confab_test_add_user (ws->db, "erin");
+  const char *id = confab_entity_get_id (CONFAB_ENTITY (created));
+  g_autoptr (ConfabUser) a = confab_repository_get (ws->db, CONFAB_TYPE_USER, id, NULL);
+  g_autoptr (ConfabUser) b = confab_repository_get (ws->db, CONFAB_TYPE_USER, id, NULL);
+  g_autoptr (ConfabUser) stored = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Two editors hold the same user; each saves a different field. */
+  confab_user_set_sector (a, "logistics");
+  g_assert_true (confab_repository_update (ws->db, CONFAB_ENTITY (a), NULL, &error));
+  confab_user_set_persona (b, "night shift");
+  g_assert_true (confab_repository_update (ws->db, CONFAB_ENTITY (b), NULL, &error));
+  g_assert_no_error (error);
+
+  /* The second save did not put the old sector back, and b now shows it. */
+  stored = confab_repository_get (ws->db, CONFAB_TYPE_USER, id, &error);
+  g_assert_cmpstr (confab_user_get_sector (stored), ==, "logistics");
+  g_assert_cmpstr (confab_user_get_persona (stored), ==, "night shift");
+  g_assert_cmpstr (confab_user_get_sector (b), ==, "logistics");
+  g_assert_false (confab_entity_is_dirty (CONFAB_ENTITY (b), g_object_class_find_property (G_OBJECT_GET_CLASS (b), "persona")));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -227,5 +253,6 @@ main (int    argc,
   g_test_add_func ("/confab/users/delete", test_delete);
   g_test_add_func ("/confab/users/list-find", test_list_and_find);
   g_test_add_func ("/confab/users/notify", test_notify);
+  g_test_add_func ("/confab/users/stale-object", test_stale_object);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 typedef struct
 {
   GValue *values;
+  guint8 *dirty;    /* set by the caller since the row was read or written */
   guint   n_values;
 } ConfabEntityPrivate;
 
@@ -127,6 +128,7 @@ get_priv (ConfabEntity *self)
 
       priv->n_values = columns->n;
       priv->values = g_new0 (GValue, columns->n);
+      priv->dirty = g_new0 (guint8, columns->n);
       for (guint i = 0; i < columns->n; i++)
         {
           g_value_init (&priv->values[i], columns->pspecs[i]->value_type);
@@ -147,10 +149,11 @@ confab_entity_peek_value (ConfabEntity *self,
   return &priv->values[index - 1];
 }
 
-void
-confab_entity_set_value (ConfabEntity *self,
-                         GParamSpec   *pspec,
-                         const GValue *value)
+static void
+store_value (ConfabEntity *self,
+             GParamSpec   *pspec,
+             const GValue *value,
+             gboolean      by_caller)
 {
   ConfabEntityPrivate *priv = get_priv (self);
   guint index = column_index (pspec);
@@ -163,7 +166,39 @@ confab_entity_set_value (ConfabEntity *self,
     return;
 
   g_value_copy (value, g_value_reset (slot));
+  if (by_caller)
+    priv->dirty[index - 1] = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+void
+confab_entity_set_value (ConfabEntity *self,
+                         GParamSpec   *pspec,
+                         const GValue *value)
+{
+  store_value (self, pspec, value, TRUE);
+}
+
+/* An update writes only the columns its caller changed, so an object read
+ * before another write (a title set from the first message, a status set by
+ * an escalation) cannot put the old values back. */
+gboolean
+confab_entity_is_dirty (ConfabEntity *self,
+                        GParamSpec   *pspec)
+{
+  ConfabEntityPrivate *priv = get_priv (self);
+  guint index = column_index (pspec);
+
+  g_return_val_if_fail (index > 0 && index <= priv->n_values, FALSE);
+  return priv->dirty[index - 1];
+}
+
+void
+confab_entity_clear_dirty (ConfabEntity *self)
+{
+  ConfabEntityPrivate *priv = get_priv (self);
+
+  memset (priv->dirty, 0, priv->n_values);
 }
 
 const char *
@@ -393,11 +428,13 @@ confab_entity_update_from (ConfabEntity *self,
   g_return_val_if_fail (G_OBJECT_TYPE (self) == G_OBJECT_TYPE (other), FALSE);
 
   pspecs = confab_entity_class_list_columns (CONFAB_ENTITY_GET_CLASS (self), &n);
+  /* Values come from the workspace; an edit not yet saved is kept. */
   g_object_freeze_notify (G_OBJECT (self));
   for (guint i = 0; i < n; i++)
-    if (!confab_entity_column_equal (self, other, pspecs[i]))
+    if (!confab_entity_is_dirty (self, pspecs[i]) &&
+        !confab_entity_column_equal (self, other, pspecs[i]))
       {
-        confab_entity_set_value (self, pspecs[i], confab_entity_peek_value (other, pspecs[i]));
+        store_value (self, pspecs[i], confab_entity_peek_value (other, pspecs[i]), FALSE);
         changed = TRUE;
       }
   g_object_thaw_notify (G_OBJECT (self));
@@ -412,6 +449,7 @@ confab_entity_finalize (GObject *object)
   for (guint i = 0; i < priv->n_values; i++)
     g_value_unset (&priv->values[i]);
   g_clear_pointer (&priv->values, g_free);
+  g_clear_pointer (&priv->dirty, g_free);
 
   G_OBJECT_CLASS (confab_entity_parent_class)->finalize (object);
 }

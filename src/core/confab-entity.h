@@ -90,6 +90,9 @@ void         confab_entity_bind                  (ConfabEntity      *self,
                                                   GParamSpec        *pspec,
                                                   sqlite3_stmt      *stmt,
                                                   int                index);
+gboolean     confab_entity_is_dirty              (ConfabEntity      *self,
+                                                  GParamSpec        *pspec);
+void         confab_entity_clear_dirty           (ConfabEntity      *self);
 gboolean     confab_entity_update_from           (ConfabEntity      *self,
                                                   ConfabEntity      *other);
 gboolean     confab_entity_column_equal          (ConfabEntity      *self,

@@ -270,6 +270,7 @@ confab_repository_create (ConfabDatabase  *db,
   confab_database_notify_change (db, klass->table, confab_entity_get_id (entity), "create");
   if (!confab_database_commit (db, error))
     goto fail;
+  confab_entity_clear_dirty (entity);
   return TRUE;
 
 rollback:
@@ -464,11 +465,15 @@ confab_repository_update (ConfabDatabase  *db,
   pspecs = confab_entity_class_list_columns (klass, &n);
   changed = g_ptr_array_new ();
   for (guint i = 0; i < n; i++)
-    if (!is_bookkeeping (pspecs[i]) && !confab_entity_column_equal (entity, stored, pspecs[i]))
+    if (!is_bookkeeping (pspecs[i]) && confab_entity_is_dirty (entity, pspecs[i]) &&
+        !confab_entity_column_equal (entity, stored, pspecs[i]))
       g_ptr_array_add (changed, pspecs[i]);
 
   if (changed->len == 0)
-    return confab_database_commit (db, error);
+    {
+      confab_entity_clear_dirty (entity);
+      return confab_database_commit (db, error);
+    }
 
   if (!run_validate (entity, db, error))
     goto rollback;
@@ -524,7 +529,13 @@ confab_repository_update (ConfabDatabase  *db,
     goto rollback;
 
   confab_database_notify_change (db, klass->table, confab_entity_get_id (entity), "update");
-  return confab_database_commit (db, error);
+  if (!confab_database_commit (db, error))
+    return FALSE;
+  /* Columns the caller left alone now read as stored (update_from skips
+   * the dirty ones, updated_at included). */
+  confab_entity_update_from (entity, stored);
+  confab_entity_clear_dirty (entity);
+  return TRUE;
 
 rollback:
   confab_database_rollback (db);
