@@ -57,31 +57,6 @@ is_set (const char *s)
   return s != NULL && *s != '\0';
 }
 
-/* A reference, when set, must name an existing row; INVALID names the field. */
-static gboolean
-check_reference (ConfabDatabase  *db,
-                 GParamSpec      *pspec,
-                 const char      *table,
-                 const char      *value,
-                 GError         **error)
-{
-  g_autoptr (GError) local_error = NULL;
-
-  if (!is_set (value))
-    return TRUE;
-  if (confab_repository_exists (db, table, "id", value, NULL, &local_error))
-    return TRUE;
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-               _("The %s “%s” does not exist in this workspace"),
-               confab_entity_field_label (pspec), value);
-  return FALSE;
-}
-
 static gboolean
 check_config (ConfabAgent  *self,
               GError      **error)
@@ -138,7 +113,8 @@ check_prompt (ConfabAgent     *self,
   if (!is_set (prompt_id))
     return TRUE;
 
-  if (!check_reference (db, properties[PROP_PROMPT_ID], "prompts", prompt_id, error))
+  if (!confab_repository_check_reference (db, CONFAB_ENTITY (self), properties[PROP_PROMPT_ID],
+                                          "prompts", FALSE, error))
     return FALSE;
 
   if (is_set (label) && version > 0)
@@ -202,10 +178,10 @@ confab_agent_validate (ConfabEntity    *entity,
     }
 
   return check_config (self, error) &&
-         check_reference (db, properties[PROP_PROVIDER_ID], "providers",
-                          confab_agent_get_provider_id (self), error) &&
-         check_reference (db, properties[PROP_OWNER_ID], "users",
-                          confab_agent_get_owner_id (self), error) &&
+         confab_repository_check_reference (db, entity, properties[PROP_PROVIDER_ID],
+                                            "providers", FALSE, error) &&
+         confab_repository_check_reference (db, entity, properties[PROP_OWNER_ID],
+                                            "users", FALSE, error) &&
          check_prompt (self, db, error);
 }
 
@@ -326,28 +302,6 @@ confab_agent_set_config (ConfabAgent *self,
 /* Knowledge base links */
 
 static gboolean
-require_row (ConfabDatabase  *db,
-             const char      *table,
-             const char      *label,
-             const char      *id,
-             GError         **error)
-{
-  g_autoptr (GError) local_error = NULL;
-
-  if (id != NULL && confab_repository_exists (db, table, "id", id, NULL, &local_error))
-    return TRUE;
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-               _("No %s with the identifier “%s” exists in this workspace"),
-               label, id ? id : "");
-  return FALSE;
-}
-
-static gboolean
 link_exists (ConfabDatabase  *db,
              const char      *agent_id,
              const char      *knowledge_base_id,
@@ -409,8 +363,8 @@ change_link (ConfabDatabase  *db,
   if (!confab_database_begin (db, error))
     return FALSE;
 
-  if (!require_row (db, "agents", _("agent"), agent_id, error) ||
-      !require_row (db, "knowledge_bases", _("knowledge base"), knowledge_base_id, error) ||
+  if (!confab_repository_require_row (db, "agents", _("agent"), agent_id, error) ||
+      !confab_repository_require_row (db, "knowledge_bases", _("knowledge base"), knowledge_base_id, error) ||
       !link_exists (db, agent_id, knowledge_base_id, &exists, error))
     goto rollback;
 
@@ -487,7 +441,7 @@ confab_agent_list_knowledge_base_ids (ConfabDatabase  *db,
 
   g_return_val_if_fail (CONFAB_IS_DATABASE (db), NULL);
 
-  if (!require_row (db, "agents", _("agent"), agent_id, error))
+  if (!confab_repository_require_row (db, "agents", _("agent"), agent_id, error))
     return NULL;
 
   stmt = confab_database_prepare (db,

@@ -39,34 +39,6 @@ const char * const confab_conversation_statuses[] = {
 /* Rows that go with a conversation (ON DELETE CASCADE). */
 static const char * const dependent_tables[] = { "messages", "escalations", NULL };
 
-/* A reference that must name an existing row; an empty one means "none". */
-static gboolean
-check_reference (ConfabDatabase  *db,
-                 GParamSpec      *pspec,
-                 const char      *table,
-                 const char      *value,
-                 gboolean         required,
-                 GError         **error)
-{
-  const char *label = confab_entity_field_label (pspec);
-
-  if (value == NULL || *value == '\0')
-    {
-      if (!required)
-        return TRUE;
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                   _("A conversation needs a %s"), label);
-      return FALSE;
-    }
-  if (!confab_repository_exists (db, table, "id", value, NULL, NULL))
-    {
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                   _("The %s “%s” does not exist in this workspace"), label, value);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 confab_conversation_validate (ConfabEntity    *entity,
                               ConfabDatabase  *db,
@@ -74,12 +46,12 @@ confab_conversation_validate (ConfabEntity    *entity,
 {
   ConfabConversation *self = CONFAB_CONVERSATION (entity);
 
-  return check_reference (db, properties[PROP_USER_ID], "users",
-                          confab_conversation_get_user_id (self), TRUE, error) &&
-         check_reference (db, properties[PROP_AGENT_ID], "agents",
-                          confab_conversation_get_agent_id (self), FALSE, error) &&
-         check_reference (db, properties[PROP_TEAM_ID], "teams",
-                          confab_conversation_get_team_id (self), FALSE, error) &&
+  return confab_repository_check_reference (db, entity, properties[PROP_USER_ID], "users",
+                                            TRUE, error) &&
+         confab_repository_check_reference (db, entity, properties[PROP_AGENT_ID], "agents",
+                                            FALSE, error) &&
+         confab_repository_check_reference (db, entity, properties[PROP_TEAM_ID], "teams",
+                                            FALSE, error) &&
          confab_check_text (_("title"), confab_conversation_get_title (self),
                             0, CONFAB_CONVERSATION_MAX_TITLE, error) &&
          confab_check_enum (_("status"), confab_conversation_get_status (self),

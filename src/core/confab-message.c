@@ -74,34 +74,6 @@ set_step_error (ConfabDatabase  *db,
   confab_database_set_error (db, sqlite3_extended_errcode (confab_database_get_handle (db)), error);
 }
 
-/* A reference that must name an existing row; an empty one means "none". */
-static gboolean
-check_reference (ConfabDatabase  *db,
-                 GParamSpec      *pspec,
-                 const char      *table,
-                 const char      *value,
-                 gboolean         required,
-                 GError         **error)
-{
-  const char *label = confab_entity_field_label (pspec);
-
-  if (value == NULL || *value == '\0')
-    {
-      if (!required)
-        return TRUE;
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                   _("A message needs a %s"), label);
-      return FALSE;
-    }
-  if (!confab_repository_exists (db, table, "id", value, NULL, NULL))
-    {
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                   _("The %s “%s” does not exist in this workspace"), label, value);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 check_parent (ConfabMessage   *self,
               ConfabDatabase  *db,
@@ -258,18 +230,18 @@ confab_message_validate (ConfabEntity    *entity,
 {
   ConfabMessage *self = CONFAB_MESSAGE (entity);
 
-  return check_reference (db, properties[PROP_CONVERSATION_ID], "conversations",
-                          confab_message_get_conversation_id (self), TRUE, error) &&
+  return confab_repository_check_reference (db, entity, properties[PROP_CONVERSATION_ID], "conversations",
+                                            TRUE, error) &&
          check_place (self, db, error) &&
          check_parent (self, db, error) &&
          confab_check_enum (confab_entity_field_label (properties[PROP_ROLE]),
                             confab_message_get_role (self), confab_message_roles, error) &&
          confab_check_enum (confab_entity_field_label (properties[PROP_STATUS]),
                             confab_message_get_status (self), confab_message_statuses, error) &&
-         check_reference (db, properties[PROP_USER_ID], "users",
-                          confab_message_get_user_id (self), FALSE, error) &&
-         check_reference (db, properties[PROP_AGENT_ID], "agents",
-                          confab_message_get_agent_id (self), FALSE, error) &&
+         confab_repository_check_reference (db, entity, properties[PROP_USER_ID], "users",
+                                            FALSE, error) &&
+         confab_repository_check_reference (db, entity, properties[PROP_AGENT_ID], "agents",
+                                            FALSE, error) &&
          check_content (self, error) &&
          check_source_references (self, error) &&
          check_count (properties[PROP_SEQ], confab_message_get_seq (self), error) &&

@@ -45,20 +45,6 @@ is_set (const char *s)
 }
 
 static gboolean
-check_reference (ConfabDatabase  *db,
-                 const char      *table,
-                 GParamSpec      *pspec,
-                 const char      *value,
-                 GError         **error)
-{
-  if (!is_set (value) || confab_repository_exists (db, table, "id", value, NULL, NULL))
-    return TRUE;
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-               _("The %s “%s” does not exist"), confab_entity_field_label (pspec), value);
-  return FALSE;
-}
-
-static gboolean
 check_string_array (const char  *field_label,
                     const char  *json,
                     GError     **error)
@@ -220,12 +206,12 @@ confab_prompt_version_validate (ConfabEntity    *entity,
       return FALSE;
     }
 
-  if (!check_reference (db, "prompts", properties[PROP_PROMPT_ID],
-                        confab_prompt_version_get_prompt_id (self), error) ||
-      !check_reference (db, "users", properties[PROP_AUTHOR_ID],
-                        confab_prompt_version_get_author_id (self), error) ||
-      !check_reference (db, "providers", properties[PROP_PROVIDER_ID],
-                        confab_prompt_version_get_provider_id (self), error))
+  if (!confab_repository_check_reference (db, entity, properties[PROP_PROMPT_ID], "prompts",
+                                             FALSE, error) ||
+      !confab_repository_check_reference (db, entity, properties[PROP_AUTHOR_ID], "users",
+                                             FALSE, error) ||
+      !confab_repository_check_reference (db, entity, properties[PROP_PROVIDER_ID], "providers",
+                                             FALSE, error))
     return FALSE;
 
   if (!confab_check_text (confab_entity_field_label (properties[PROP_BODY]),

@@ -431,7 +431,67 @@ confab_repository_exists (ConfabDatabase  *db,
     return FALSE;
   sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, except_id, -1, SQLITE_TRANSIENT);
-  return sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      confab_database_set_error (db, sqlite3_extended_errcode (confab_database_get_handle (db)), error);
+      return FALSE;
+    }
+  return sqlite3_column_int (stmt, 0) != 0;
+}
+
+/* A reference column of @entity: empty means "none" (refused when
+ * @required); set, it must name a row of @table. INVALID names the field. */
+gboolean
+confab_repository_check_reference (ConfabDatabase  *db,
+                                   ConfabEntity    *entity,
+                                   GParamSpec      *pspec,
+                                   const char      *table,
+                                   gboolean         required,
+                                   GError         **error)
+{
+  const char *value = confab_entity_get_string (entity, pspec);
+  g_autoptr (GError) local_error = NULL;
+
+  if (value == NULL || *value == '\0')
+    {
+      if (!required)
+        return TRUE;
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("A %s needs a %s"), _(CONFAB_ENTITY_GET_CLASS (entity)->label),
+                   confab_entity_field_label (pspec));
+      return FALSE;
+    }
+  if (confab_repository_exists (db, table, "id", value, NULL, &local_error))
+    return TRUE;
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                 _("The %s “%s” does not exist in this workspace"),
+                 confab_entity_field_label (pspec), value);
+  return FALSE;
+}
+
+/* The row an operation works on (a team whose members change, an agent
+ * linked to a knowledge base) must exist: NOT_FOUND names it. */
+gboolean
+confab_repository_require_row (ConfabDatabase  *db,
+                               const char      *table,
+                               const char      *label,
+                               const char      *id,
+                               GError         **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (id != NULL && confab_repository_exists (db, table, "id", id, NULL, &local_error))
+    return TRUE;
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
+                 _("No %s with the identifier “%s” exists in this workspace"),
+                 label, id ? id : "");
+  return FALSE;
 }
 
 gboolean

@@ -49,6 +49,17 @@ gboolean      confab_repository_exists     (ConfabDatabase  *db,
                                             const char      *value,
                                             const char      *except_id,
                                             GError         **error);
+gboolean      confab_repository_check_reference (ConfabDatabase  *db,
+                                                ConfabEntity    *entity,
+                                                GParamSpec      *pspec,
+                                                const char      *table,
+                                                gboolean         required,
+                                                GError         **error);
+gboolean      confab_repository_require_row     (ConfabDatabase  *db,
+                                                const char      *table,
+                                                const char      *label,
+                                                const char      *id,
+                                                GError         **error);
 GListModel   *confab_repository_list_model (ConfabDatabase  *db,
                                             GType            type,
                                             const char      *column,

@@ -42,9 +42,7 @@ confab_team_validate (ConfabEntity    *entity,
                       GError         **error)
 {
   ConfabTeam *self = CONFAB_TEAM (entity);
-  const char *owner_id = confab_team_get_owner_id (self);
   int max_turns = confab_team_get_max_turns (self);
-  g_autoptr (GError) local_error = NULL;
 
   if (!confab_check_text (_("name"), confab_team_get_name (self), 1, 100, error) ||
       !confab_check_enum (_("team mode"), confab_team_get_mode (self), confab_team_modes, error))
@@ -57,17 +55,9 @@ confab_team_validate (ConfabEntity    *entity,
       return FALSE;
     }
 
-  if (owner_id != NULL && *owner_id != '\0' &&
-      !confab_repository_exists (db, "users", "id", owner_id, NULL, &local_error))
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                     _("The %s “%s” does not exist in this workspace"),
-                     confab_entity_field_label (properties[PROP_OWNER_ID]), owner_id);
-      return FALSE;
-    }
+  if (!confab_repository_check_reference (db, entity, properties[PROP_OWNER_ID], "users",
+                                          FALSE, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -118,28 +108,6 @@ CONFAB_DEFINE_STRING_ACCESSORS (confab_team, ConfabTeam, owner_id, properties[PR
 
 /* Members */
 
-static gboolean
-require_row (ConfabDatabase  *db,
-             const char      *table,
-             const char      *label,
-             const char      *id,
-             GError         **error)
-{
-  g_autoptr (GError) local_error = NULL;
-
-  if (id != NULL && confab_repository_exists (db, table, "id", id, NULL, &local_error))
-    return TRUE;
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-               _("No %s with the identifier “%s” exists in this workspace"),
-               label, id ? id : "");
-  return FALSE;
-}
-
 GPtrArray *
 confab_team_list_members (ConfabDatabase  *db,
                           const char      *team_id,
@@ -151,7 +119,7 @@ confab_team_list_members (ConfabDatabase  *db,
 
   g_return_val_if_fail (CONFAB_IS_DATABASE (db), NULL);
 
-  if (!require_row (db, "teams", _("team"), team_id, error))
+  if (!confab_repository_require_row (db, "teams", _("team"), team_id, error))
     return NULL;
 
   stmt = confab_database_prepare (db,
@@ -219,7 +187,7 @@ check_members (ConfabDatabase      *db,
                        _("The agent “%s” appears more than once in the team"), agent_id);
           return FALSE;
         }
-      if (!require_row (db, "agents", _("agent"), agent_id, error))
+      if (!confab_repository_require_row (db, "agents", _("agent"), agent_id, error))
         return FALSE;
       if (!roles_ended && roles[n] == NULL)
         roles_ended = TRUE;
@@ -248,7 +216,7 @@ confab_team_set_members (ConfabDatabase      *db,
   if (!confab_database_begin (db, error))
     return FALSE;
 
-  if (!require_row (db, "teams", _("team"), team_id, error) ||
+  if (!confab_repository_require_row (db, "teams", _("team"), team_id, error) ||
       !check_members (db, agent_ids, roles, &n, error))
     goto rollback;
 
