@@ -18,6 +18,8 @@ static const struct
   { "users", confab_cli_users, N_("List and add the people of the workspace") },
   { "agents", confab_cli_agents, N_("List, add and show chatbot agents") },
   { "conversations", confab_cli_conversations, N_("List conversations") },
+  { "providers", confab_cli_providers, N_("Add, list, test and remove LLM providers and their keys") },
+  { "ask", confab_cli_ask, N_("Send one prompt to a provider and stream the reply") },
   { "export", confab_cli_export, N_("Write the whole workspace as JSON (never a secret)") },
   { "import", confab_cli_import, N_("Read a JSON export into an empty workspace") },
 };

@@ -25,6 +25,7 @@ typedef enum
   CONFAB_ERROR_NOT_A_WORKSPACE,
   CONFAB_ERROR_NEWER_VERSION,
   CONFAB_ERROR_DISK_FULL,
+  CONFAB_ERROR_KEYRING,
 } ConfabError;
 
 GQuark confab_error_quark (void);
