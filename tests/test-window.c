@@ -203,9 +203,10 @@ test_window_open_file (void)
   pill = confab_window_get_count_label (window, CONFAB_SECTION_ESCALATIONS);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (pill)));
 
+  /* A brand-new workspace greets instead of showing seven empty sections. */
   confab_window_set_section (window, CONFAB_SECTION_AGENTS);
   g_assert_cmpstr (adw_status_page_get_title (confab_window_get_status_page (window)), ==,
-                   "No Agents Yet");
+                   "Welcome to Confab");
 
   gtk_window_destroy (GTK_WINDOW (window));
   confab_test_drain_main_loop ();
@@ -302,6 +303,7 @@ test_window_select_section_action (void)
   g_autoptr (ConfabTestWorkspace) ws = confab_test_workspace_new ();
   ConfabWindow *window = new_window ();
 
+  insert_sample_rows (ws->db);
   confab_window_set_database (window, ws->db);
 
   /* Ctrl+4 activates win.select-section with 3: Prompts. */
@@ -366,6 +368,45 @@ test_window_remembers_section (void)
   g_settings_reset (settings, "last-section");
 }
 
+static void
+test_window_welcome_demo (void)
+{
+  g_autoptr (ConfabTestWorkspace) ws = confab_test_workspace_new ();
+  /* tools/run-tests points XDG_DATA_HOME at a throwaway folder. */
+  g_autofree char *demo_path = g_build_filename (g_get_user_data_dir (), "confab", "demo.confab", NULL);
+  ConfabWindow *window;
+  AdwStatusPage *page;
+  ConfabDatabase *demo;
+  gint64 deadline;
+
+  /* An empty workspace greets and offers the demo (data found through
+   * CONFAB_DEMO_DATA, set in main). */
+  g_assert_nonnull (confab_window_find_demo_data ());
+  window = new_window ();
+  confab_window_set_database (window, ws->db);
+  page = confab_window_get_status_page (window);
+  g_assert_cmpstr (adw_status_page_get_title (page), ==, "Welcome to Confab");
+
+  /* The demo is copied into the user's data folder, offline, and opened. */
+  g_unlink (demo_path);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-demo", NULL));
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (confab_window_get_database (window) == ws->db && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+
+  demo = confab_window_get_database (window);
+  g_assert_true (demo != ws->db);
+  g_assert_cmpstr (confab_database_get_path (demo), ==, demo_path);
+  g_assert_cmpint (confab_test_count_rows (demo, "SELECT count(*) FROM agents"), >=, 1);
+  confab_window_set_section (window, CONFAB_SECTION_AGENTS);
+  g_assert_cmpstr (adw_status_page_get_title (page), !=, "Welcome to Confab");
+  g_assert_cmpstr (adw_status_page_get_title (page), !=, "No Agents Yet");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  confab_test_drain_main_loop ();
+  g_unlink (demo_path);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -373,6 +414,11 @@ main (int    argc,
   use_uninstalled_schema (argv[0]);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  {
+    g_autofree char *demo = g_test_build_filename (G_TEST_DIST, "..", "data", "demo",
+                                                   "demo-workspace.json", NULL);
+    g_setenv ("CONFAB_DEMO_DATA", demo, TRUE);
+  }
 
   g_test_add_func ("/confab/window/counts", test_window_counts);
   g_test_add_func ("/confab/window/live-update", test_window_live_update);
@@ -381,6 +427,7 @@ main (int    argc,
   g_test_add_func ("/confab/window/newer-version", test_window_newer_version);
   g_test_add_func ("/confab/window/select-section-action", test_window_select_section_action);
   g_test_add_func ("/confab/window/remembers-section", test_window_remembers_section);
+  g_test_add_func ("/confab/window/welcome-demo", test_window_welcome_demo);
 
   return g_test_run ();
 }

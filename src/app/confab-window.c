@@ -9,7 +9,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "confab-sidebar-row.h"
 #include "confab-window.h"
@@ -68,6 +70,8 @@ struct _ConfabWindow
   AdwWindowTitle       *content_title;
   AdwStatusPage        *section_page;
   AdwStatusPage        *error_page;
+  GtkWidget            *welcome_box;
+  GtkWidget            *demo_button;
 
   GSettings            *settings;
   ConfabDatabase       *database;
@@ -208,14 +212,42 @@ describe_section (ConfabSection   section,
     }
 }
 
+/* A workspace with nothing in it at all: a first start, most likely. */
+static gboolean
+workspace_is_empty (ConfabWindow *self)
+{
+  if (self->database == NULL)
+    return FALSE;
+  for (guint i = 0; i < CONFAB_N_SECTIONS; i++)
+    if (self->counts[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 update_content (ConfabWindow *self)
 {
   ConfabSection section = self->section;
   const char *description = NULL;
   g_autofree char *title = describe_section (section, self->counts[section], &description);
+  gboolean welcome = workspace_is_empty (self);
 
-  adw_status_page_set_icon_name (self->section_page, section_info[section].icon_name);
+  if (welcome)
+    {
+      g_clear_pointer (&title, g_free);
+      title = g_strdup (_("Welcome to Confab"));
+      description = confab_window_find_demo_data () != NULL
+                      ? _("This workspace is empty. Explore a sample bakery with agents, a team, "
+                          "a knowledge base and conversations — it works offline — or open "
+                          "a workspace of your own.")
+                      : _("This workspace is empty. Add users and agents, or open a workspace "
+                          "of your own.");
+    }
+  gtk_widget_set_visible (self->welcome_box, welcome);
+  gtk_widget_set_visible (self->demo_button, confab_window_find_demo_data () != NULL);
+
+  adw_status_page_set_icon_name (self->section_page,
+                                 welcome ? APP_ID "-symbolic" : section_info[section].icon_name);
   adw_status_page_set_title (self->section_page, title);
   adw_status_page_set_description (self->section_page, description);
   adw_window_title_set_title (self->content_title,
@@ -401,6 +433,94 @@ open_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
+/**
+ * confab_window_find_demo_data:
+ *
+ * Where the demo workspace's data is installed: $CONFAB_DEMO_DATA, then
+ * confab/demo/ in the XDG data folders (which the Flatpak sets), then the
+ * build-time data folder.
+ *
+ * Returns: (nullable): the path, or %NULL when it is not installed
+ */
+const char *
+confab_window_find_demo_data (void)
+{
+  static char *found;
+  static gsize once;
+
+  if (g_once_init_enter (&once))
+    {
+      const char *env = g_getenv ("CONFAB_DEMO_DATA");
+      const char * const *dirs = g_get_system_data_dirs ();
+
+      if (env != NULL && g_file_test (env, G_FILE_TEST_IS_REGULAR))
+        found = g_strdup (env);
+      for (guint i = 0; found == NULL && dirs[i] != NULL; i++)
+        {
+          g_autofree char *path = g_build_filename (dirs[i], "confab", "demo",
+                                                    "demo-workspace.json", NULL);
+          if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+            found = g_steal_pointer (&path);
+        }
+      if (found == NULL)
+        {
+          g_autofree char *path = g_build_filename (PKGDATADIR, "demo", "demo-workspace.json", NULL);
+          if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+            found = g_steal_pointer (&path);
+        }
+      g_once_init_leave (&once, 1);
+    }
+  return found;
+}
+
+/* Copies the installed demo into the user's data folder (once) and opens it:
+ * no network, so it works for an offline demo and inside the sandbox. */
+static void
+open_demo_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  const char *data = confab_window_find_demo_data ();
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "confab", NULL);
+  g_autofree char *path = g_build_filename (dir, "demo.confab", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+
+  if (data == NULL)
+    return;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr (ConfabDatabase) demo = NULL;
+      g_autoptr (GFile) source = g_file_new_for_path (data);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          int saved = errno;
+          g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Could not create the folder “%s”: %s"), dir, g_strerror (saved));
+        }
+      else if ((demo = confab_database_open (path, &error)) != NULL)
+        {
+          if (!confab_import_from_file (demo, source, NULL, NULL, NULL, &error))
+            {
+              g_clear_object (&demo);
+              g_unlink (path);
+            }
+        }
+
+      if (error != NULL)
+        {
+          g_autofree char *message = g_markup_escape_text (error->message, -1);
+          adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+          return;
+        }
+    }
+
+  confab_window_open (self, file);
+}
+
 static void
 select_section_action (GtkWidget  *widget,
                        const char *action_name,
@@ -563,6 +683,8 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, section_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, welcome_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, demo_button);
   BIND_ROW ("chats_row", CONFAB_SECTION_CHATS);
   BIND_ROW ("agents_row", CONFAB_SECTION_AGENTS);
   BIND_ROW ("teams_row", CONFAB_SECTION_TEAMS);
@@ -576,6 +698,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, notify_is_active_cb);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
   gtk_widget_class_install_action (widget_class, "win.select-section", "i",
                                    select_section_action);
 

@@ -50,4 +50,6 @@ GtkLabel       *confab_window_get_count_label  (ConfabWindow    *self,
                                                 ConfabSection    section);
 AdwStatusPage  *confab_window_get_status_page  (ConfabWindow    *self);
 
+const char     *confab_window_find_demo_data (void);
+
 G_END_DECLS
