@@ -26,7 +26,8 @@ fill_workspace (ConfabDatabase *db)
 
   sql = g_strdup_printf (
     "INSERT INTO workspace VALUES ('name', 'Café Démo');"
-    "INSERT INTO providers VALUES ('p1', 'Local', 'ollama', 'http://127.0.0.1:11434', 'llama3', 8192, 1, 't', 't');"
+    "INSERT INTO providers (id, name, kind, base_url, default_model, context_window, supports_streaming, idle_timeout_s, created_at, updated_at) "
+    "  VALUES ('p1', 'Local', 'ollama', 'http://127.0.0.1:11434', 'llama3', 8192, 1, 300, 't', 't');"
     "INSERT INTO prompts VALUES ('pr1', 'support/greeting', 'Greets', '[\"support\"]', '%s', 't', 't');"
     "INSERT INTO prompt_versions VALUES ('pv1', 'pr1', 1, 'Hello {{user.name}}\n\ttab', '[]', 'first', '%s', 'p1', 'llama3', 0.25, 256, 't', 't');"
     "INSERT INTO prompt_labels VALUES ('pr1', 'production', 'pv1', 't');"

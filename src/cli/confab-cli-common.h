@@ -50,6 +50,8 @@ int confab_cli_export         (ConfabCli *cli, int argc, char **argv);
 int confab_cli_import         (ConfabCli *cli, int argc, char **argv);
 int confab_cli_providers      (ConfabCli *cli, int argc, char **argv);
 int confab_cli_ask            (ConfabCli *cli, int argc, char **argv);
+int confab_cli_providers_test   (ConfabCli *cli, int argc, char **argv);
+int confab_cli_providers_models (ConfabCli *cli, int argc, char **argv);
 
 #define CONFAB_CLI_STR(s) ((s) != NULL ? (s) : "")
 

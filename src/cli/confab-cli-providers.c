@@ -650,6 +650,8 @@ static const struct
   { "remove", providers_remove, N_("Remove a provider and its key") },
   { "set-key", providers_set_key, N_("Store a provider's API key, read from standard input") },
   { "remove-key", providers_remove_key, N_("Remove a provider's API key from the keyring") },
+  { "test", confab_cli_providers_test, N_("Check that a provider answers and accepts its key") },
+  { "models", confab_cli_providers_models, N_("List the models a provider offers") },
 };
 
 int

@@ -54,6 +54,8 @@ main (int    argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* Output is data (ids, JSON, replies): log messages never go to stdout. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   /* Global options come before the command. */
   while (first < argc && argv[first][0] == '-')

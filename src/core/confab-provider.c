@@ -24,6 +24,7 @@ enum {
   PROP_DEFAULT_MODEL,
   PROP_CONTEXT_WINDOW,
   PROP_SUPPORTS_STREAMING,
+  PROP_IDLE_TIMEOUT_S,
   N_PROPS
 };
 
@@ -70,6 +71,7 @@ confab_provider_validate (ConfabEntity    *entity,
   ConfabProvider *self = CONFAB_PROVIDER (entity);
   const char *name = confab_provider_get_name (self);
   int context_window = confab_provider_get_context_window (self);
+  int idle_timeout_s = confab_provider_get_idle_timeout_s (self);
   g_autoptr (GError) local_error = NULL;
 
   if (!confab_check_text (_("name"), name, 1, 100, error) ||
@@ -85,6 +87,16 @@ confab_provider_validate (ConfabEntity    *entity,
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
                    _("The context window must be a positive number of tokens, not %d"),
                    context_window);
+      return FALSE;
+    }
+
+  if (idle_timeout_s < CONFAB_PROVIDER_MIN_IDLE_TIMEOUT_S ||
+      idle_timeout_s > CONFAB_PROVIDER_MAX_IDLE_TIMEOUT_S)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The idle timeout must be between %d and %d seconds, not %d"),
+                   CONFAB_PROVIDER_MIN_IDLE_TIMEOUT_S, CONFAB_PROVIDER_MAX_IDLE_TIMEOUT_S,
+                   idle_timeout_s);
       return FALSE;
     }
 
@@ -134,6 +146,11 @@ confab_provider_class_init (ConfabProviderClass *klass)
                       G_MININT, G_MAXINT, 8192, flags);
   properties[PROP_SUPPORTS_STREAMING] =
     g_param_spec_boolean ("supports-streaming", N_("streaming"), NULL, TRUE, flags);
+  /* Seconds a reply may stay silent (before its first byte or between two
+   * chunks) before the request fails; slow local models need more. */
+  properties[PROP_IDLE_TIMEOUT_S] =
+    g_param_spec_int ("idle-timeout-s", N_("idle timeout"), NULL,
+                      G_MININT, G_MAXINT, CONFAB_PROVIDER_DEFAULT_IDLE_TIMEOUT_S, flags);
   confab_entity_class_install_columns (entity_class, N_PROPS, properties);
 }
 
@@ -164,3 +181,5 @@ CONFAB_DEFINE_INT_ACCESSORS (confab_provider, ConfabProvider, context_window, in
                              properties[PROP_CONTEXT_WINDOW])
 CONFAB_DEFINE_BOOLEAN_ACCESSORS (confab_provider, ConfabProvider, supports_streaming,
                                  properties[PROP_SUPPORTS_STREAMING])
+CONFAB_DEFINE_INT_ACCESSORS (confab_provider, ConfabProvider, idle_timeout_s, int,
+                             properties[PROP_IDLE_TIMEOUT_S])

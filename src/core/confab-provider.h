@@ -12,6 +12,11 @@ G_DECLARE_FINAL_TYPE (ConfabProvider, confab_provider, CONFAB, PROVIDER, ConfabE
 
 extern const char * const confab_provider_kinds[];
 
+/* The idle timeout (idle-timeout-s, the idle_timeout_s column) and its range. */
+#define CONFAB_PROVIDER_DEFAULT_IDLE_TIMEOUT_S 60
+#define CONFAB_PROVIDER_MIN_IDLE_TIMEOUT_S     1
+#define CONFAB_PROVIDER_MAX_IDLE_TIMEOUT_S     3600
+
 ConfabProvider *confab_provider_new                    (const char     *name,
                                                         const char     *kind,
                                                         const char     *base_url);
@@ -33,5 +38,8 @@ void            confab_provider_set_context_window     (ConfabProvider *self,
 gboolean        confab_provider_get_supports_streaming (ConfabProvider *self);
 void            confab_provider_set_supports_streaming (ConfabProvider *self,
                                                         gboolean        supports_streaming);
+int             confab_provider_get_idle_timeout_s     (ConfabProvider *self);
+void            confab_provider_set_idle_timeout_s     (ConfabProvider *self,
+                                                        int             idle_timeout_s);
 
 G_END_DECLS
