@@ -1102,6 +1102,91 @@ test_no_key_leak (Fixture       *fixture,
     }
 }
 
+/* `ask` streams from each wire format, each through its own kind of
+ * provider, with the key where that API wants it. */
+static void
+test_ask_each_wire_format (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  static const char anthropic_stream[] =
+    "event: message_start\n"
+    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"m1\",\"model\":\"claude-test\","
+    "\"usage\":{\"input_tokens\":5,\"output_tokens\":0}}}\n\n"
+    "event: content_block_start\n"
+    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello, \"}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"w\u00f6rld!\"}}\n\n"
+    "event: message_delta\n"
+    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":4}}\n\n"
+    "event: message_stop\n"
+    "data: {\"type\":\"message_stop\"}\n\n";
+  static const char gemini_stream[] =
+    "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hello, \"}],\"role\":\"model\"}}],"
+    "\"modelVersion\":\"gemini-test\"}\r\n\r\n"
+    "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"w\u00f6rld!\"}],\"role\":\"model\"},"
+    "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":4}}\r\n\r\n";
+  static const char ollama_stream[] =
+    "{\"model\":\"llama-test\",\"message\":{\"role\":\"assistant\",\"content\":\"Hello, \"},\"done\":false}\n"
+    "{\"model\":\"llama-test\",\"message\":{\"role\":\"assistant\",\"content\":\"w\u00f6rld!\"},"
+    "\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":5,\"eval_count\":4}\n";
+  const struct
+  {
+    const char *kind;
+    const char *prefix;       /* of the base URL */
+    const char *stream;
+    const char *content_type;
+    const char *path;         /* as the server received it */
+    const char *key_header;   /* NULL: no key stored */
+    const char *key_value;
+  } formats[] = {
+    { "anthropic", "/v1", anthropic_stream, "text/event-stream", "/v1/messages", "x-api-key", CANARY },
+    { "gemini", "/v1beta", gemini_stream, "text/event-stream",
+      "/v1beta/models/" DEFAULT_MODEL ":streamGenerateContent?alt=sse", "x-goog-api-key", CANARY },
+    { "ollama", "", ollama_stream, "application/x-ndjson", "/api/chat", NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autofree char *url = confab_mock_llm_server_get_url (fixture->server, formats[i].prefix);
+      g_autofree char *name = g_strdup_printf ("Mock %s", formats[i].kind);
+      ConfabMockResponse *response = confab_mock_response_new (200, formats[i].content_type);
+      const ConfabMockRequest *request;
+      g_auto (Run) r = { 0 };
+
+      cli (fixture, &r, "providers", "add", "--name", name, "--kind", formats[i].kind,
+           "--base-url", url, "--model", DEFAULT_MODEL);
+      assert_status (&r, 0, "providers add");
+      if (formats[i].key_header != NULL)
+        {
+          cli_full (fixture, &r, CANARY "\n", "providers", "set-key", name, NULL);
+          assert_status (&r, 0, "providers set-key");
+        }
+
+      /* Cut every 5 bytes: mid-line, mid-JSON, mid-character. */
+      confab_mock_response_add_pieces (response, formats[i].stream, 5, 1);
+      confab_mock_llm_server_push (fixture->server, response);
+
+      cli (fixture, &r, "ask", "--provider", name, "--usage", "Say", "hello");
+      assert_status (&r, 0, formats[i].kind);
+      g_assert_cmpstr (run_out (&r), ==, "Hello, wörld!\n");
+      assert_err_contains (&r, "tokens in 5, out 4");
+
+      request = last_request (fixture);
+      g_assert_cmpstr (request->method, ==, "POST");
+      g_assert_cmpstr (request->path, ==, formats[i].path);
+      g_assert_null (strstr (request->path, CANARY));
+      g_assert_null (confab_mock_request_get_header (request, "Authorization"));
+      if (formats[i].key_header != NULL)
+        g_assert_cmpstr (confab_mock_request_get_header (request, formats[i].key_header), ==,
+                         formats[i].key_value);
+
+      cli (fixture, &r, "providers", "remove", name);
+      assert_status (&r, 0, "providers remove");
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1114,6 +1199,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("/confab/cli-llm/ask/streams", test_ask_streams);
+  ADD ("/confab/cli-llm/ask/each-wire-format", test_ask_each_wire_format);
   ADD ("/confab/cli-llm/ask/options", test_ask_options);
   ADD ("/confab/cli-llm/ask/usage-line", test_ask_usage_line);
   ADD ("/confab/cli-llm/ask/no-stream", test_ask_no_stream);
