@@ -26,54 +26,6 @@
 /* Longest prompt read from standard input. */
 #define MAX_STDIN_PROMPT (8 * 1024 * 1024)
 
-/* Options */
-
-/* Parses the options without ever echoing an unknown one in full: a
- * mistyped "--api-key=sk-…" must not end up on stderr. Unknown options are
- * reported by their name only. The arguments left in *argv (after argv[0])
- * are the words of the prompt: "--" ends the options, and is dropped. */
-static gboolean
-ask_parse (GOptionContext   *context,
-           int              *argc,
-           char           ***argv,
-           int              *status)
-{
-  gboolean literal = FALSE;
-  int out = 1;
-
-  g_option_context_set_ignore_unknown_options (context, TRUE);
-  if (!confab_cli_parse (context, argc, argv, status))
-    return FALSE;
-
-  for (int i = 1; i < *argc; i++)
-    {
-      char *arg = (*argv)[i];
-
-      if (!literal && g_str_equal (arg, "--"))
-        {
-          literal = TRUE;
-          continue;
-        }
-      if (!literal && arg[0] == '-' && arg[1] != '\0')
-        {
-          g_autofree char *name = NULL;
-          g_autofree char *message = NULL;
-
-          if (arg[1] == '-')
-            name = g_strndup (arg, strcspn (arg, "="));
-          else
-            name = g_strndup (arg, 2); /* "-x…": one letter, not what follows it */
-          message = g_strdup_printf (_("unknown option “%s”"), name);
-          *status = confab_cli_usage (context, message);
-          return FALSE;
-        }
-      (*argv)[out++] = arg;
-    }
-  *argc = out;
-  (*argv)[out] = NULL;
-  return TRUE;
-}
-
 /* The whole of standard input, or NULL with an error. */
 static char *
 read_stdin_prompt (GError **error)
@@ -111,50 +63,6 @@ read_stdin_prompt (GError **error)
 }
 
 /* Providers */
-
-/* A provider by id or by its (unique) name, in a workspace that must exist:
- * asking never creates one by accident. */
-static ConfabProvider *
-find_provider (ConfabCli   *cli,
-               const char  *id_or_name,
-               GError     **error)
-{
-  g_autoptr (GError) local_error = NULL;
-  ConfabProvider *provider;
-
-  if (!g_file_test (cli->workspace_path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-                   _("The workspace %s does not exist"), cli->workspace_path);
-      return NULL;
-    }
-  if (confab_cli_open (cli, error) == NULL)
-    return NULL;
-
-  provider = confab_repository_get (cli->db, CONFAB_TYPE_PROVIDER, id_or_name, &local_error);
-  if (provider != NULL)
-    return provider;
-  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  g_clear_error (&local_error);
-
-  provider = confab_repository_find (cli->db, CONFAB_TYPE_PROVIDER, "name", id_or_name,
-                                     &local_error);
-  if (provider != NULL)
-    return provider;
-  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-               _("No provider with the id or name “%s” exists in this workspace"), id_or_name);
-  return NULL;
-}
 
 /* The client for provider, with its key from the keyring when it has one.
  * Local servers need no key, so an unreachable keyring is only a warning:
@@ -319,7 +227,7 @@ confab_cli_ask (ConfabCli  *cli,
                                   "provider's API key is taken from the keyring. Ctrl+C stops the "
                                   "reply; what arrived stays printed."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!ask_parse (context, &argc, &argv, &status))
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
     return status;
 
   if (provider_arg == NULL || *provider_arg == '\0')
@@ -349,7 +257,7 @@ confab_cli_ask (ConfabCli  *cli,
     }
   from_stdin = argc == 2 && g_str_equal (argv[1], "-");
 
-  provider = find_provider (cli, provider_arg, &error);
+  provider = confab_cli_find_provider (cli, provider_arg, &error);
   if (provider == NULL)
     return confab_cli_fail (error);
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "confab-cli-common.h"
 
@@ -133,4 +134,95 @@ confab_cli_print_row (const char *first,
     }
   va_end (args);
   g_print ("\n");
+}
+
+/* Parses a subcommand's options without ever echoing an unknown one in full:
+ * a mistyped "--api-key=sk-…" must not end up on stderr, so an unknown option
+ * is named without its value. "--" ends the options and is dropped; the
+ * arguments left in *argv (after argv[0]) are the positional ones. FALSE
+ * means stop and exit with *status. */
+gboolean
+confab_cli_parse_strict (GOptionContext   *context,
+                         int              *argc,
+                         char           ***argv,
+                         int              *status)
+{
+  gboolean literal = FALSE;
+  int out = 1;
+
+  g_option_context_set_ignore_unknown_options (context, TRUE);
+  if (!confab_cli_parse (context, argc, argv, status))
+    return FALSE;
+
+  for (int i = 1; i < *argc; i++)
+    {
+      char *arg = (*argv)[i];
+
+      if (!literal && g_str_equal (arg, "--"))
+        {
+          literal = TRUE;
+          continue;
+        }
+      if (!literal && arg[0] == '-' && arg[1] != '\0')
+        {
+          g_autofree char *name = NULL;
+          g_autofree char *message = NULL;
+
+          if (arg[1] == '-')
+            name = g_strndup (arg, strcspn (arg, "="));
+          else
+            name = g_strndup (arg, 2); /* "-x…": one letter, not what follows it */
+          message = g_strdup_printf (_("unknown option “%s”"), name);
+          *status = confab_cli_usage (context, message);
+          return FALSE;
+        }
+      (*argv)[out++] = arg;
+    }
+  *argc = out;
+  (*argv)[out] = NULL;
+  return TRUE;
+}
+
+/* A provider by id or by its (unique) name, in a workspace that must exist:
+ * these commands never create one by accident. */
+ConfabProvider *
+confab_cli_find_provider (ConfabCli   *cli,
+                          const char  *id_or_name,
+                          GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  ConfabProvider *provider;
+
+  if (!g_file_test (cli->workspace_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
+                   _("The workspace %s does not exist"), cli->workspace_path);
+      return NULL;
+    }
+  if (confab_cli_open (cli, error) == NULL)
+    return NULL;
+
+  provider = confab_repository_get (cli->db, CONFAB_TYPE_PROVIDER, id_or_name, &local_error);
+  if (provider != NULL)
+    return provider;
+  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_clear_error (&local_error);
+
+  provider = confab_repository_find (cli->db, CONFAB_TYPE_PROVIDER, "name", id_or_name,
+                                     &local_error);
+  if (provider != NULL)
+    return provider;
+  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
+               _("No provider with the id or name “%s” exists in this workspace"), id_or_name);
+  return NULL;
 }

@@ -38,6 +38,13 @@ int             confab_cli_dispatch          (ConfabCli   *cli,
                                               const char  *summary,
                                               int          argc,
                                               char       **argv);
+gboolean        confab_cli_parse_strict      (GOptionContext *context,
+                                              int            *argc,
+                                              char         ***argv,
+                                              int            *status);
+ConfabProvider *confab_cli_find_provider     (ConfabCli      *cli,
+                                              const char     *id_or_name,
+                                              GError        **error);
 void            confab_cli_print_row         (const char  *first,
                                               ...) G_GNUC_NULL_TERMINATED;
 

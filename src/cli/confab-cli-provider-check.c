@@ -13,82 +13,6 @@
  * server. Its API key goes from the keyring straight into the client: it is
  * never an argument, never printed and never part of a message. */
 
-/* Parses the options without ever echoing an unknown one in full: a
- * mistyped "--api-key=sk-…" must not end up on stderr. */
-static gboolean
-check_parse (GOptionContext   *context,
-             int              *argc,
-             char           ***argv,
-             int              *status)
-{
-  g_option_context_set_ignore_unknown_options (context, TRUE);
-  if (!confab_cli_parse (context, argc, argv, status))
-    return FALSE;
-
-  for (int i = 1; i < *argc; i++)
-    {
-      const char *arg = (*argv)[i];
-
-      if (arg[0] == '-' && arg[1] != '\0')
-        {
-          g_autofree char *name = NULL;
-          g_autofree char *message = NULL;
-
-          if (arg[1] == '-')
-            name = g_strndup (arg, strcspn (arg, "="));
-          else
-            name = g_strndup (arg, 2);
-          message = g_strdup_printf (_("unknown option “%s”"), name);
-          *status = confab_cli_usage (context, message);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* A provider by id or by its (unique) name, in a workspace that must exist. */
-static ConfabProvider *
-find_provider (ConfabCli   *cli,
-               const char  *id_or_name,
-               GError     **error)
-{
-  g_autoptr (GError) local_error = NULL;
-  ConfabProvider *provider;
-
-  if (!g_file_test (cli->workspace_path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-                   _("The workspace %s does not exist"), cli->workspace_path);
-      return NULL;
-    }
-  if (confab_cli_open (cli, error) == NULL)
-    return NULL;
-
-  provider = confab_repository_get (cli->db, CONFAB_TYPE_PROVIDER, id_or_name, &local_error);
-  if (provider != NULL)
-    return provider;
-  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  g_clear_error (&local_error);
-
-  provider = confab_repository_find (cli->db, CONFAB_TYPE_PROVIDER, "name", id_or_name,
-                                     &local_error);
-  if (provider != NULL)
-    return provider;
-  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-               _("No provider with the id or name “%s” exists in this workspace"), id_or_name);
-  return NULL;
-}
-
 /* Parses "COMMAND ID|NAME", finds the provider and makes its client, with
  * the key from the keyring when it has one. An unreachable keyring is a
  * warning only: local servers need no key. FALSE means exit with *status. */
@@ -109,7 +33,7 @@ open_client (ConfabCli         *cli,
   char *key;
 
   g_option_context_set_summary (context, summary);
-  if (!check_parse (context, &argc, &argv, status))
+  if (!confab_cli_parse_strict (context, &argc, &argv, status))
     return FALSE;
   if (argc != 2)
     {
@@ -117,7 +41,7 @@ open_client (ConfabCli         *cli,
       return FALSE;
     }
 
-  provider = find_provider (cli, argv[1], &error);
+  provider = confab_cli_find_provider (cli, argv[1], &error);
   if (provider == NULL)
     {
       *status = confab_cli_fail (error);

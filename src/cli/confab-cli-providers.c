@@ -21,90 +21,6 @@
 /* Longest key accepted on standard input. */
 #define MAX_KEY_LENGTH (64 * 1024)
 
-/* Options */
-
-/* Parses a subcommand's options without ever echoing an unknown one in full:
- * "--api-key=sk-…" must not end up on stderr. Unknown options are reported
- * by their name only. */
-static gboolean
-providers_parse (GOptionContext   *context,
-                 int              *argc,
-                 char           ***argv,
-                 int              *status)
-{
-  g_option_context_set_ignore_unknown_options (context, TRUE);
-  if (!confab_cli_parse (context, argc, argv, status))
-    return FALSE;
-
-  for (int i = 1; i < *argc; i++)
-    {
-      const char *arg = (*argv)[i];
-
-      if (arg[0] == '-' && arg[1] != '\0')
-        {
-          g_autofree char *name = g_strndup (arg, strcspn (arg, "="));
-          g_autofree char *message = g_strdup_printf (_("unknown option “%s”"), name);
-
-          *status = confab_cli_usage (context, message);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Providers */
-
-/* A provider by id or by its (unique) name. */
-static ConfabProvider *
-lookup_provider (ConfabDatabase  *db,
-                 const char      *id_or_name,
-                 GError         **error)
-{
-  g_autoptr (GError) local_error = NULL;
-  ConfabProvider *provider;
-
-  provider = confab_repository_get (db, CONFAB_TYPE_PROVIDER, id_or_name, &local_error);
-  if (provider != NULL)
-    return provider;
-  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  g_clear_error (&local_error);
-
-  provider = confab_repository_find (db, CONFAB_TYPE_PROVIDER, "name", id_or_name, &local_error);
-  if (provider != NULL)
-    return provider;
-  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-               _("No provider with the id or name “%s” exists in this workspace"), id_or_name);
-  return NULL;
-}
-
-/* Opens the workspace (which must exist: these commands never create one
- * by accident) and finds the provider. */
-static ConfabProvider *
-open_provider (ConfabCli   *cli,
-               const char  *id_or_name,
-               GError     **error)
-{
-  if (!g_file_test (cli->workspace_path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-                   _("The workspace %s does not exist"), cli->workspace_path);
-      return NULL;
-    }
-  if (confab_cli_open (cli, error) == NULL)
-    return NULL;
-  return lookup_provider (cli->db, id_or_name, error);
-}
-
 /* list */
 
 typedef enum
@@ -183,7 +99,7 @@ providers_list (ConfabCli  *cli,
                                   "default model, streaming, and whether an API key is stored in "
                                   "the keyring (the key itself is never shown)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!providers_parse (context, &argc, &argv, &status))
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
     return confab_cli_usage (context, _("providers list takes no arguments"));
@@ -297,7 +213,7 @@ providers_add (ConfabCli  *cli,
                                   "key is set separately, from standard input, with "
                                   "“confab-cli providers set-key NAME”."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!providers_parse (context, &argc, &argv, &status))
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
     return confab_cli_usage (context, _("unexpected argument; use the options"));
@@ -354,12 +270,12 @@ providers_remove (ConfabCli  *cli,
                                 _("Remove a provider, given by id or name, and its API key. Agents "
                                   "that used it keep their settings but lose the provider."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!providers_parse (context, &argc, &argv, &status))
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
     return status;
   if (argc != 2)
     return confab_cli_usage (context, _("providers remove needs one provider id or name"));
 
-  provider = open_provider (cli, argv[1], &error);
+  provider = confab_cli_find_provider (cli, argv[1], &error);
   if (provider == NULL)
     return confab_cli_fail (error);
   id = g_strdup (confab_entity_get_id (CONFAB_ENTITY (provider)));
@@ -547,7 +463,7 @@ providers_set_key (ConfabCli  *cli,
                                   "keyring, replacing any key it had. The key is read from the "
                                   "first line of standard input, never from the command line; "
                                   "on a terminal it is asked for without being shown."));
-  if (!providers_parse (context, &argc, &argv, &status))
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
     return status;
   /* The extra argument may well be the key: it is not repeated. */
   if (argc > 2)
@@ -556,7 +472,7 @@ providers_set_key (ConfabCli  *cli,
   if (argc != 2)
     return confab_cli_usage (context, _("providers set-key needs one provider id or name"));
 
-  provider = open_provider (cli, argv[1], &error);
+  provider = confab_cli_find_provider (cli, argv[1], &error);
   if (provider == NULL)
     return confab_cli_fail (error);
   name = confab_provider_get_name (provider);
@@ -613,12 +529,12 @@ providers_remove_key (ConfabCli  *cli,
   g_option_context_set_summary (context,
                                 _("Remove the API key of a provider, given by id or name, from "
                                   "the keyring. The provider stays."));
-  if (!providers_parse (context, &argc, &argv, &status))
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
     return status;
   if (argc != 2)
     return confab_cli_usage (context, _("providers remove-key needs one provider id or name"));
 
-  provider = open_provider (cli, argv[1], &error);
+  provider = confab_cli_find_provider (cli, argv[1], &error);
   if (provider == NULL)
     return confab_cli_fail (error);
   id = confab_entity_get_id (CONFAB_ENTITY (provider));
