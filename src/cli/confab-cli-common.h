@@ -57,6 +57,9 @@ int confab_cli_export         (ConfabCli *cli, int argc, char **argv);
 int confab_cli_import         (ConfabCli *cli, int argc, char **argv);
 int confab_cli_providers      (ConfabCli *cli, int argc, char **argv);
 int confab_cli_ask            (ConfabCli *cli, int argc, char **argv);
+int confab_cli_chat           (ConfabCli *cli, int argc, char **argv);
+int confab_cli_kb             (ConfabCli *cli, int argc, char **argv);
+int confab_cli_escalations    (ConfabCli *cli, int argc, char **argv);
 int confab_cli_providers_test   (ConfabCli *cli, int argc, char **argv);
 int confab_cli_providers_models (ConfabCli *cli, int argc, char **argv);
 
