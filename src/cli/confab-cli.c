@@ -20,7 +20,7 @@ static const struct
   { "conversations", confab_cli_conversations, N_("List conversations") },
   { "chat", confab_cli_chat, N_("Send a message to an agent and print its reply") },
   { "kb", confab_cli_kb, N_("Create, fill, list and search knowledge bases") },
-  { "escalations", confab_cli_escalations, N_("List, take and resolve conversations handed to a person") },
+  { "escalations", confab_cli_escalations, N_("List, take, answer and resolve conversations handed to a person") },
   { "providers", confab_cli_providers, N_("Add, list, test and remove LLM providers and their keys") },
   { "ask", confab_cli_ask, N_("Send one prompt to a provider and stream the reply") },
   { "export", confab_cli_export, N_("Write the whole workspace as JSON (never a secret)") },
