@@ -3,14 +3,414 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "confab-cli-common.h"
+#include "confab-knowledge-importer.h"
+#include "confab-retriever.h"
+
+#define DEFAULT_SEARCH_LIMIT 5
+#define MAX_SEARCH_LIMIT     1000
+
+static const char *
+id_of (gpointer entity)
+{
+  return confab_entity_get_id (CONFAB_ENTITY (entity));
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = json_to_string (root, TRUE);
+
+  g_print ("%s\n", text);
+}
+
+/* A knowledge base by id, or by title when exactly one has it. */
+static ConfabKnowledgeBase *
+lookup_kb (ConfabDatabase  *db,
+           const char      *id_or_title,
+           GError         **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GPtrArray) named = NULL;
+  ConfabKnowledgeBase *kb;
+
+  kb = confab_repository_get (db, CONFAB_TYPE_KNOWLEDGE_BASE, id_or_title, &local_error);
+  if (kb != NULL)
+    return kb;
+  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  named = confab_repository_list (db, CONFAB_TYPE_KNOWLEDGE_BASE, "title", id_or_title, error);
+  if (named == NULL)
+    return NULL;
+  if (named->len == 1)
+    return g_object_ref (g_ptr_array_index (named, 0));
+
+  if (named->len == 0)
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
+                 _("No knowledge base with the id or title “%s” exists in this workspace"),
+                 id_or_title);
+  else
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_CONFLICT,
+                 ngettext ("%u knowledge base is titled “%s”; give its id instead",
+                           "%u knowledge bases are titled “%s”; give an id instead",
+                           named->len),
+                 named->len, id_or_title);
+  return NULL;
+}
+
+/* A user by id or username. */
+static char *
+lookup_user_id (ConfabDatabase  *db,
+                const char      *id_or_username,
+                GError         **error)
+{
+  g_autoptr (ConfabUser) user = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (confab_repository_exists (db, "users", "id", id_or_username, NULL, NULL))
+    return g_strdup (id_or_username);
+  user = confab_repository_find (db, CONFAB_TYPE_USER, "username", id_or_username, &local_error);
+  if (user != NULL)
+    return g_strdup (id_of (user));
+  if (local_error != NULL && !g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
+               _("No user with the id or username “%s” exists in this workspace"),
+               id_or_username);
+  return NULL;
+}
+
+static int
+kb_create (ConfabCli  *cli,
+           int         argc,
+           char      **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabKnowledgeBase) kb = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *owner = NULL;
+  g_autofree char *owner_id = NULL;
+  int status;
+  GOptionEntry entries[] = {
+    { "title", 't', 0, G_OPTION_ARG_STRING, &title,
+      N_("Title, 1 to 200 characters (required)"), N_("TITLE") },
+    { "description", 'd', 0, G_OPTION_ARG_STRING, &description,
+      N_("What the knowledge base holds"), N_("TEXT") },
+    { "owner", 'o', 0, G_OPTION_ARG_STRING, &owner,
+      N_("The user who owns it, by id or username"), N_("ID|USERNAME") },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Create a knowledge base and print its id."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return confab_cli_usage (context, _("unexpected argument; use the options"));
+  if (title == NULL)
+    return confab_cli_usage (context, _("--title is required"));
+
+  if (confab_cli_open (cli, &error) == NULL)
+    return confab_cli_fail (error);
+  if (owner != NULL)
+    {
+      owner_id = lookup_user_id (cli->db, owner, &error);
+      if (owner_id == NULL)
+        return confab_cli_fail (error);
+    }
+
+  kb = confab_knowledge_base_new (title);
+  confab_knowledge_base_set_description (kb, description);
+  confab_knowledge_base_set_owner_id (kb, owner_id);
+  if (!confab_repository_create (cli->db, CONFAB_ENTITY (kb), NULL, &error))
+    return confab_cli_fail (error);
+  g_print ("%s\n", id_of (kb));
+  return CONFAB_CLI_OK;
+}
+
+static int
+kb_list (ConfabCli  *cli,
+         int         argc,
+         char      **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (GPtrArray) kbs = NULL;
+  gboolean json = FALSE;
+  int status;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON array"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("List the knowledge bases of the workspace: "
+                                  "id, title, documents, chunks."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return confab_cli_usage (context, _("kb list takes no arguments"));
+
+  if (confab_cli_open (cli, &error) == NULL)
+    return confab_cli_fail (error);
+  kbs = confab_repository_list (cli->db, CONFAB_TYPE_KNOWLEDGE_BASE, NULL, NULL, &error);
+  if (kbs == NULL)
+    return confab_cli_fail (error);
+
+  if (json)
+    {
+      builder = json_builder_new ();
+      json_builder_begin_array (builder);
+    }
+  for (guint i = 0; i < kbs->len; i++)
+    {
+      ConfabKnowledgeBase *kb = g_ptr_array_index (kbs, i);
+      gint64 documents, chunks;
+
+      documents = confab_repository_count (cli->db, CONFAB_TYPE_DOCUMENT, "knowledge_base_id",
+                                           id_of (kb), &error);
+      if (documents < 0)
+        return confab_cli_fail (error);
+      chunks = confab_repository_count (cli->db, CONFAB_TYPE_CHUNK, "knowledge_base_id",
+                                        id_of (kb), &error);
+      if (chunks < 0)
+        return confab_cli_fail (error);
+
+      if (json)
+        {
+          const char *description = confab_knowledge_base_get_description (kb);
+          const char *owner_id = confab_knowledge_base_get_owner_id (kb);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_string_value (builder, id_of (kb));
+          json_builder_set_member_name (builder, "title");
+          json_builder_add_string_value (builder, confab_knowledge_base_get_title (kb));
+          json_builder_set_member_name (builder, "description");
+          if (description != NULL)
+            json_builder_add_string_value (builder, description);
+          else
+            json_builder_add_null_value (builder);
+          json_builder_set_member_name (builder, "owner_id");
+          if (owner_id != NULL)
+            json_builder_add_string_value (builder, owner_id);
+          else
+            json_builder_add_null_value (builder);
+          json_builder_set_member_name (builder, "is_active");
+          json_builder_add_boolean_value (builder, confab_knowledge_base_get_is_active (kb));
+          json_builder_set_member_name (builder, "documents");
+          json_builder_add_int_value (builder, documents);
+          json_builder_set_member_name (builder, "chunks");
+          json_builder_add_int_value (builder, chunks);
+          json_builder_end_object (builder);
+        }
+      else
+        {
+          g_autofree char *n_documents = g_strdup_printf ("%" G_GINT64_FORMAT, documents);
+          g_autofree char *n_chunks = g_strdup_printf ("%" G_GINT64_FORMAT, chunks);
+
+          confab_cli_print_row (id_of (kb), CONFAB_CLI_STR (confab_knowledge_base_get_title (kb)),
+                                n_documents, n_chunks, NULL);
+        }
+    }
+  if (json)
+    {
+      json_builder_end_array (builder);
+      print_json (builder);
+    }
+  return CONFAB_CLI_OK;
+}
+
+static int
+kb_import (ConfabCli  *cli,
+           int         argc,
+           char      **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("KB FILE…"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabKnowledgeBase) kb = NULL;
+  int status;
+  int result = CONFAB_CLI_OK;
+
+  g_option_context_set_summary (context,
+                                _("Add .txt, .md, .html and .pdf files to a knowledge base, "
+                                  "given by id or title, and index them. Prints one line per "
+                                  "file; exits with 1 when any file failed."));
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
+    return status;
+  if (argc < 3)
+    return confab_cli_usage (context, _("kb import needs a knowledge base and at least one file"));
+
+  if (confab_cli_open (cli, &error) == NULL)
+    return confab_cli_fail (error);
+  kb = lookup_kb (cli->db, argv[1], &error);
+  if (kb == NULL)
+    return confab_cli_fail (error);
+
+  for (int i = 2; i < argc; i++)
+    {
+      g_autoptr (GFile) file = g_file_new_for_commandline_arg (argv[i]);
+      g_autoptr (ConfabDocument) document = NULL;
+      g_autoptr (GError) import_error = NULL;
+      gint64 chunks;
+
+      document = confab_knowledge_import_file_sync (cli->db, id_of (kb), file, NULL,
+                                                    &import_error);
+      if (document == NULL)
+        {
+          g_printerr ("%s: %s\n", argv[i], import_error->message);
+          result = CONFAB_CLI_ERROR;
+          continue;
+        }
+      chunks = confab_repository_count (cli->db, CONFAB_TYPE_CHUNK, "document_id",
+                                        id_of (document), &import_error);
+      if (chunks < 0)
+        {
+          g_printerr ("%s: %s\n", argv[i], import_error->message);
+          result = CONFAB_CLI_ERROR;
+          continue;
+        }
+      g_print (ngettext ("%s: indexed %u chunk\n", "%s: indexed %u chunks\n", (gulong) chunks),
+               argv[i], (guint) chunks);
+    }
+  return result;
+}
+
+static int
+kb_search (ConfabCli  *cli,
+           int         argc,
+           char      **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("KB|--all QUERY…"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabKnowledgeBase) kb = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autofree char *limit_text = NULL;
+  g_autofree char *query = NULL;
+  gint64 limit = DEFAULT_SEARCH_LIMIT;
+  gboolean all = FALSE;
+  gboolean json = FALSE;
+  int status;
+  GOptionEntry entries[] = {
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
+      N_("Search every knowledge base instead of one"), NULL },
+    { "limit", 'n', 0, G_OPTION_ARG_STRING, &limit_text,
+      N_("The most passages to print (default: 5)"), N_("N") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print a JSON array, with the whole text of each passage"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Search a knowledge base, given by id or title, and print "
+                                  "the best passages: rank, file name, snippet."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
+    return status;
+  if (argc < (all ? 2 : 3))
+    return confab_cli_usage (context,
+                             all ? _("kb search --all needs a query")
+                                 : _("kb search needs a knowledge base and a query"));
+  if (limit_text != NULL &&
+      !g_ascii_string_to_signed (limit_text, 10, 1, MAX_SEARCH_LIMIT, &limit, NULL))
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("“%s” is not a number from 1 to %d (--limit)"), limit_text,
+                         MAX_SEARCH_LIMIT);
+      return confab_cli_usage (context, message);
+    }
+  /* Words after the knowledge base are one query, quoted or not. */
+  query = g_strjoinv (" ", argv + (all ? 1 : 2));
+
+  if (confab_cli_open (cli, &error) == NULL)
+    return confab_cli_fail (error);
+  if (!all)
+    {
+      const char *ids[2] = { NULL, NULL };
+
+      kb = lookup_kb (cli->db, argv[1], &error);
+      if (kb == NULL)
+        return confab_cli_fail (error);
+      ids[0] = id_of (kb);
+      hits = confab_knowledge_retrieve (cli->db, ids, query, (guint) limit, &error);
+    }
+  else
+    hits = confab_knowledge_retrieve (cli->db, NULL, query, (guint) limit, &error);
+  if (hits == NULL)
+    return confab_cli_fail (error);
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < hits->len; i++)
+        {
+          ConfabRetrievedChunk *hit = g_ptr_array_index (hits, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "rank");
+          json_builder_add_int_value (builder, hit->rank);
+          json_builder_set_member_name (builder, "chunk_id");
+          json_builder_add_string_value (builder, hit->chunk_id);
+          json_builder_set_member_name (builder, "document_id");
+          json_builder_add_string_value (builder, hit->document_id);
+          json_builder_set_member_name (builder, "knowledge_base_id");
+          json_builder_add_string_value (builder, hit->knowledge_base_id);
+          json_builder_set_member_name (builder, "filename");
+          json_builder_add_string_value (builder, hit->filename);
+          json_builder_set_member_name (builder, "ordinal");
+          json_builder_add_int_value (builder, hit->ordinal);
+          json_builder_set_member_name (builder, "snippet");
+          json_builder_add_string_value (builder, hit->snippet);
+          json_builder_set_member_name (builder, "text");
+          json_builder_add_string_value (builder, hit->text);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      print_json (builder);
+      return CONFAB_CLI_OK;
+    }
+
+  for (guint i = 0; i < hits->len; i++)
+    {
+      ConfabRetrievedChunk *hit = g_ptr_array_index (hits, i);
+      g_autofree char *rank = g_strdup_printf ("%u", hit->rank);
+
+      confab_cli_print_row (rank, hit->filename, hit->snippet, NULL);
+    }
+  return CONFAB_CLI_OK;
+}
 
 int
 confab_cli_kb (ConfabCli  *cli,
                int         argc,
                char      **argv)
 {
-  g_printerr ("confab-cli: %s\n", _("this command is not available yet"));
-  return CONFAB_CLI_USAGE;
+  static const char * const names[] = { "create", "list", "import", "search", NULL };
+  static const ConfabCliCommand commands[] = { kb_create, kb_list, kb_import, kb_search };
+
+  return confab_cli_dispatch (cli, "kb", names, commands,
+                              _("Commands:\n"
+                                "  create   Create a knowledge base\n"
+                                "  list     List the knowledge bases\n"
+                                "  import   Add files to a knowledge base and index them\n"
+                                "  search   Search one or every knowledge base"),
+                              argc, argv);
 }
