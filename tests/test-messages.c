@@ -426,7 +426,7 @@ static void
 test_make_title (void)
 {
   g_autofree char *long_word = g_strnfill (300, 'w');
-  g_autofree char *exactly_80 = g_strnfill (80, 'x');
+  g_autofree char *exactly_60 = g_strnfill (60, 'x');
   g_autofree char *title = NULL;
   g_autoptr (GString) words = g_string_new (NULL);
   g_autoptr (GString) wide = g_string_new (NULL);
@@ -444,8 +444,8 @@ test_make_title (void)
   g_assert_cmpstr (title, ==, "");
   g_clear_pointer (&title, g_free);
 
-  title = confab_message_make_title (exactly_80);
-  g_assert_cmpstr (title, ==, exactly_80);
+  title = confab_message_make_title (exactly_60);
+  g_assert_cmpstr (title, ==, exactly_60);
   g_clear_pointer (&title, g_free);
 
   /* Cut at the last word boundary that leaves room for the ellipsis. */
@@ -454,15 +454,15 @@ test_make_title (void)
   title = confab_message_make_title (words->str);
   g_assert_true (g_str_has_suffix (title, "word…"));
   g_assert_cmpint (g_utf8_strlen (title, -1), <=, CONFAB_MESSAGE_TITLE_CHARS);
-  /* The space after the 16th word is at index 79: 16 words, no trailing space, "…". */
-  g_assert_cmpint (g_utf8_strlen (title, -1), ==, 16 * 5 - 1 + 1);
+  /* The space after the 12th word is at index 59: 12 words, no trailing space, "…". */
+  g_assert_cmpint (g_utf8_strlen (title, -1), ==, 12 * 5 - 1 + 1);
   g_clear_pointer (&title, g_free);
 
-  /* A boundary right after 79 characters is used as is. */
+  /* A boundary right after 59 characters is used as is. */
   {
-    g_autofree char *a79 = g_strnfill (79, 'a');
-    g_autofree char *text = g_strconcat (a79, " tail end", NULL);
-    g_autofree char *expected = g_strconcat (a79, "…", NULL);
+    g_autofree char *a59 = g_strnfill (59, 'a');
+    g_autofree char *text = g_strconcat (a59, " tail end", NULL);
+    g_autofree char *expected = g_strconcat (a59, "…", NULL);
 
     title = confab_message_make_title (text);
     g_assert_cmpstr (title, ==, expected);
@@ -508,7 +508,7 @@ test_title_and_updated_at (Fixture       *f,
                    confab_entity_get_created_at (CONFAB_ENTITY (greeting)));
   g_clear_object (&c);
 
-  /* ...the first user message does, from its first line, cut to 80 characters. */
+  /* ...the first user message does, from its first line, cut to 60 characters. */
   for (guint i = 0; i < 40; i++)
     g_string_append (long_text, "bread ");
   g_string_append (long_text, "\nand a second line");
@@ -516,7 +516,7 @@ test_title_and_updated_at (Fixture       *f,
   c = reload_conversation (f);
   g_assert_true (g_str_has_prefix (confab_conversation_get_title (c), "bread bread"));
   g_assert_true (g_str_has_suffix (confab_conversation_get_title (c), "bread…"));
-  g_assert_cmpint (g_utf8_strlen (confab_conversation_get_title (c), -1), <=, 80);
+  g_assert_cmpint (g_utf8_strlen (confab_conversation_get_title (c), -1), <=, 60);
   g_assert_cmpstr (confab_entity_get_updated_at (CONFAB_ENTITY (c)), ==,
                    confab_entity_get_created_at (CONFAB_ENTITY (question)));
   g_clear_object (&c);

@@ -209,15 +209,294 @@ conversations_list (ConfabCli  *cli,
   return CONFAB_CLI_OK;
 }
 
+/* conversations show */
+
+/* A conversation's messages in order, with the names of who wrote them. */
+#define SQL_MESSAGES                                                            \
+  "SELECT m.*, u.name AS writer_name, u.username AS writer_username, "          \
+  "a.name AS agent_name "                                                       \
+  "FROM messages m "                                                            \
+  "LEFT JOIN users u ON u.id = m.user_id "                                      \
+  "LEFT JOIN agents a ON a.id = m.agent_id "                                    \
+  "WHERE m.conversation_id = ? ORDER BY m.seq"
+
+typedef struct
+{
+  ConfabMessage *message;
+  char          *writer;       /* the user's name (or username), NULL for none */
+  char          *agent_name;
+  char          *answered_by;  /* "rule", "fallback", "model" or NULL */
+  char          *rule_name;
+} ShownMessage;
+
+static void
+shown_message_free (gpointer data)
+{
+  ShownMessage *shown = data;
+
+  g_clear_object (&shown->message);
+  g_free (shown->writer);
+  g_free (shown->agent_name);
+  g_free (shown->answered_by);
+  g_free (shown->rule_name);
+  g_free (shown);
+}
+
+static char *
+dup_column (sqlite3_stmt *stmt,
+            const char   *name)
+{
+  for (int i = 0; i < sqlite3_column_count (stmt); i++)
+    if (g_str_equal (sqlite3_column_name (stmt, i), name))
+      return g_strdup ((const char *) sqlite3_column_text (stmt, i));
+  return NULL;
+}
+
+static GPtrArray *
+list_messages (ConfabDatabase  *db,
+               const char      *conversation_id,
+               GError         **error)
+{
+  g_autoptr (GPtrArray) shown = g_ptr_array_new_with_free_func (shown_message_free);
+  g_autoptr (ConfabStmt) stmt = confab_database_prepare (db, SQL_MESSAGES, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, conversation_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ShownMessage *m = g_new0 (ShownMessage, 1);
+      g_autofree char *username = dup_column (stmt, "writer_username");
+
+      m->message = CONFAB_MESSAGE (confab_entity_new_from_stmt (CONFAB_TYPE_MESSAGE, stmt));
+      m->writer = dup_column (stmt, "writer_name");
+      if (m->writer == NULL || *m->writer == '\0')
+        {
+          g_free (m->writer);
+          m->writer = g_steal_pointer (&username);
+        }
+      m->agent_name = dup_column (stmt, "agent_name");
+      m->answered_by = dup_column (stmt, "answered_by");
+      m->rule_name = dup_column (stmt, "rule_name");
+      g_ptr_array_add (shown, m);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      confab_database_set_error (db, sqlite3_extended_errcode (confab_database_get_handle (db)),
+                                 error);
+      return NULL;
+    }
+  return g_steal_pointer (&shown);
+}
+
+/* The message's source_references as an array (empty when unreadable). */
+static JsonNode *
+parse_references (ConfabMessage *message)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (json_parser_load_from_data (parser, confab_message_get_source_references (message), -1,
+                                  NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
+    return json_node_copy (root);
+  return json_node_init_array (json_node_alloc (), json_array_new ());
+}
+
+static void
+add_int_member (JsonBuilder *builder,
+                const char  *name,
+                gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static void
+print_conversation_json (ConfabConversation *c,
+                         const char         *agent_name,
+                         GPtrArray          *messages)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  add_string_member (builder, "id", confab_entity_get_id (CONFAB_ENTITY (c)));
+  add_string_member (builder, "title", confab_conversation_get_title (c));
+  add_string_member (builder, "status", confab_conversation_get_status (c));
+  add_string_member (builder, "user_id", confab_conversation_get_user_id (c));
+  add_string_member (builder, "agent_id", confab_conversation_get_agent_id (c));
+  add_string_member (builder, "agent_name", agent_name);
+  add_string_member (builder, "team_id", confab_conversation_get_team_id (c));
+  add_string_member (builder, "created_at", confab_entity_get_created_at (CONFAB_ENTITY (c)));
+  add_string_member (builder, "updated_at", confab_entity_get_updated_at (CONFAB_ENTITY (c)));
+  json_builder_set_member_name (builder, "messages");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < messages->len; i++)
+    {
+      ShownMessage *shown = g_ptr_array_index (messages, i);
+      ConfabMessage *m = shown->message;
+
+      json_builder_begin_object (builder);
+      add_string_member (builder, "id", confab_entity_get_id (CONFAB_ENTITY (m)));
+      add_int_member (builder, "seq", confab_message_get_seq (m));
+      add_string_member (builder, "parent_message_id", confab_message_get_parent_message_id (m));
+      add_string_member (builder, "role", confab_message_get_role (m));
+      add_string_member (builder, "user_id", confab_message_get_user_id (m));
+      add_string_member (builder, "user_name", shown->writer);
+      add_string_member (builder, "agent_id", confab_message_get_agent_id (m));
+      add_string_member (builder, "agent_name", shown->agent_name);
+      add_string_member (builder, "status", confab_message_get_status (m));
+      add_string_member (builder, "content", confab_message_get_content (m));
+      add_string_member (builder, "error", confab_message_get_error (m));
+      add_string_member (builder, "answered_by", shown->answered_by);
+      add_string_member (builder, "rule_name", shown->rule_name);
+      add_string_member (builder, "model", confab_message_get_model (m));
+      add_int_member (builder, "tokens_in", confab_message_get_tokens_in (m));
+      add_int_member (builder, "tokens_out", confab_message_get_tokens_out (m));
+      add_int_member (builder, "latency_ms", confab_message_get_latency_ms (m));
+      json_builder_set_member_name (builder, "source_references");
+      json_builder_add_value (builder, parse_references (m));
+      add_string_member (builder, "created_at", confab_entity_get_created_at (CONFAB_ENTITY (m)));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, TRUE);
+  g_print ("%s\n", text);
+}
+
+/* "#1 assistant · Bakery Concierge · rule “Opening hours”", the text, then
+ * the sources it cites and its error, indented. */
+static void
+print_message (ShownMessage *shown)
+{
+  ConfabMessage *m = shown->message;
+  const char *role = confab_message_get_role (m);
+  const char *status = confab_message_get_status (m);
+  g_autoptr (GString) head = g_string_new (NULL);
+  g_autoptr (JsonNode) references = parse_references (m);
+  JsonArray *array = json_node_get_array (references);
+  const char *who;
+
+  g_string_append_printf (head, "#%" G_GINT64_FORMAT " %s", confab_message_get_seq (m), role);
+  if (g_str_equal (role, "assistant"))
+    who = shown->agent_name != NULL ? shown->agent_name
+          : confab_message_get_agent_id (m) != NULL ? _("(deleted agent)") : NULL;
+  else
+    who = shown->writer;
+  if (who != NULL)
+    g_string_append_printf (head, " · %s", who);
+
+  if (g_strcmp0 (shown->answered_by, "rule") == 0)
+    g_string_append_printf (head, " · %s", CONFAB_CLI_STR (shown->rule_name));
+  else if (g_strcmp0 (shown->answered_by, "fallback") == 0)
+    g_string_append_printf (head, " · %s", _("fallback answer"));
+  else if (g_strcmp0 (shown->answered_by, "model") == 0 ||
+           (g_str_equal (role, "assistant") && confab_message_get_model (m) != NULL))
+    g_string_append_printf (head, " · %s", CONFAB_CLI_STR (confab_message_get_model (m)));
+  if (!g_str_equal (status, "complete"))
+    g_string_append_printf (head, " · %s", status);
+
+  g_print ("%s\n", head->str);
+  if (*confab_message_get_content (m) != '\0')
+    g_print ("%s\n", confab_message_get_content (m));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *ref = json_array_get_object_element (array, i);
+
+      if (ref == NULL)
+        continue;
+      g_print ("  [%" G_GINT64_FORMAT "] %s #%" G_GINT64_FORMAT "\n",
+               json_object_get_int_member_with_default (ref, "n", i + 1),
+               json_object_get_string_member_with_default (ref, "filename", "?"),
+               json_object_get_int_member_with_default (ref, "ordinal", 0));
+    }
+  if (confab_message_get_error (m) != NULL)
+    g_print (_("  error: %s\n"), confab_message_get_error (m));
+}
+
+static int
+conversations_show (ConfabCli  *cli,
+                    int         argc,
+                    char      **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ID"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabAgent) agent = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  const char *agent_id;
+  gboolean json = FALSE;
+  int exit_status;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON object"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Show a conversation's messages in order: who wrote each "
+                                  "(the user, or the agent and the rule or model that "
+                                  "answered), its status when not complete, its text and the "
+                                  "sources it cites."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!confab_cli_parse (context, &argc, &argv, &exit_status))
+    return exit_status;
+  if (argc != 2)
+    return confab_cli_usage (context, _("conversations show needs one conversation id"));
+
+  if (!g_file_test (cli->workspace_path, G_FILE_TEST_EXISTS))
+    {
+      g_printerr (_("confab-cli: The workspace %s does not exist\n"), cli->workspace_path);
+      return CONFAB_CLI_ERROR;
+    }
+  if (confab_cli_open (cli, &error) == NULL)
+    return confab_cli_fail (error);
+
+  conversation = confab_repository_get (cli->db, CONFAB_TYPE_CONVERSATION, argv[1], &error);
+  if (conversation == NULL)
+    return confab_cli_fail (error);
+  agent_id = confab_conversation_get_agent_id (conversation);
+  if (agent_id != NULL)
+    agent = confab_repository_get (cli->db, CONFAB_TYPE_AGENT, agent_id, NULL);
+  messages = list_messages (cli->db, argv[1], &error);
+  if (messages == NULL)
+    return confab_cli_fail (error);
+
+  if (json)
+    {
+      print_conversation_json (conversation, agent ? confab_agent_get_name (agent) : NULL,
+                               messages);
+      return CONFAB_CLI_OK;
+    }
+
+  g_print ("%s\n", *confab_conversation_get_title (conversation) != '\0'
+                     ? confab_conversation_get_title (conversation) : _("(untitled)"));
+  g_print (_("id: %s\nstatus: %s\n"), argv[1], confab_conversation_get_status (conversation));
+  if (agent != NULL)
+    g_print (_("agent: %s\n"), confab_agent_get_name (agent));
+  for (guint i = 0; i < messages->len; i++)
+    {
+      g_print ("\n");
+      print_message (g_ptr_array_index (messages, i));
+    }
+  return CONFAB_CLI_OK;
+}
+
 int
 confab_cli_conversations (ConfabCli  *cli,
                           int         argc,
                           char      **argv)
 {
-  static const char * const names[] = { "list", NULL };
-  static const ConfabCliCommand commands[] = { conversations_list };
+  static const char * const names[] = { "list", "show", NULL };
+  static const ConfabCliCommand commands[] = { conversations_list, conversations_show };
 
   return confab_cli_dispatch (cli, "conversations", names, commands,
-                              _("Commands:\n  list   List conversations, newest first"),
+                              _("Commands:\n"
+                                "  list   List conversations, newest first\n"
+                                "  show   Show a conversation's messages"),
                               argc, argv);
 }

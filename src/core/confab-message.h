@@ -18,7 +18,7 @@ extern const char * const confab_message_statuses[];
 /* What a model may reply, in characters. */
 #define CONFAB_MESSAGE_MAX_REPLY   1000000
 /* A title made from a first message, in characters, ellipsis included. */
-#define CONFAB_MESSAGE_TITLE_CHARS 80
+#define CONFAB_MESSAGE_TITLE_CHARS 60
 
 ConfabMessage *confab_message_new                   (const char     *conversation_id,
                                                      const char     *role,

@@ -1,0 +1,1310 @@
+#define G_LOG_DOMAIN "confab-engine"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "confab-agent-runtime.h"
+#include "confab-agent.h"
+#include "confab-error.h"
+#include "confab-escalation.h"
+#include "confab-llm-client.h"
+#include "confab-prompt-builder.h"
+#include "confab-provider.h"
+#include "confab-repository.h"
+#include "confab-retriever.h"
+#include "confab-rule-set.h"
+#include "confab-user.h"
+#include "confab-util.h"
+
+/* See confab-agent-runtime.h for the order of work and the rules. */
+
+/* How many passages retrieval puts in front of the model. */
+#define RETRIEVE_TOP_K       4
+/* A streaming reply is written to the workspace at most this often... */
+#define SAVE_INTERVAL_MS     250
+/* ...or when this many characters arrived since the last save. */
+#define SAVE_CHARS           2000
+/* The model column of a rule answer. */
+#define RULES_MODEL          "rules"
+/* A fallback streak is never longer than this many replies to read back. */
+#define MAX_MISSES_SCANNED   100
+
+struct _ConfabAgentRuntime
+{
+  GObject            parent_instance;
+
+  ConfabDatabase    *db;
+  ConfabSecretStore *store;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabAgentRuntime, confab_agent_runtime, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_DATABASE,
+  PROP_SECRET_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+is_set (const char *s)
+{
+  return s != NULL && *s != '\0';
+}
+
+/* ------------------------------------------------------------------------ */
+/* One reply                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  ConfabAgentRuntime     *self;          /* not a reference: the task holds one */
+  ConfabRuntimeEventFunc  on_event;
+  gpointer                event_data;
+
+  char                   *conversation_id;
+  char                   *text;
+  ConfabAgent            *agent;         /* the conversation's agent */
+  ConfabUser             *user;          /* who wrote; may be NULL */
+  ConfabMessage          *user_message;
+  gint64                  started_us;    /* when the user message was saved */
+  guint                   turn;
+  guint                   misses;
+  GHashTable             *variables;
+
+  /* The rule set's answer a hybrid agent (or a handoff) falls back on when
+   * its model fails; NULL for a plain LLM agent. */
+  ConfabRuleMatch        *fallback;
+
+  /* The LLM part. */
+  ConfabAgent            *llm_agent;     /* whose LLM settings answer */
+  ConfabProvider         *provider;
+  ConfabChatRequest      *request;
+  GPtrArray              *sources;       /* ConfabRetrievedChunk */
+  ConfabLlmClient        *client;
+  ConfabMessage          *reply;         /* the assistant message, once made */
+  GString                *content;       /* the streamed text so far */
+  gsize                   saved_len;     /* of content, in the workspace */
+  gint64                  saved_at_us;
+  guint                   save_source_id;
+} Reply;
+
+static void
+reply_free (gpointer data)
+{
+  Reply *reply = data;
+
+  g_clear_handle_id (&reply->save_source_id, g_source_remove);
+  g_free (reply->conversation_id);
+  g_free (reply->text);
+  g_clear_object (&reply->agent);
+  g_clear_object (&reply->user);
+  g_clear_object (&reply->user_message);
+  g_clear_pointer (&reply->variables, g_hash_table_unref);
+  g_clear_pointer (&reply->fallback, confab_rule_match_free);
+  g_clear_object (&reply->llm_agent);
+  g_clear_object (&reply->provider);
+  g_clear_object (&reply->request);
+  g_clear_pointer (&reply->sources, g_ptr_array_unref);
+  g_clear_object (&reply->client);
+  g_clear_object (&reply->reply);
+  if (reply->content != NULL)
+    g_string_free (reply->content, TRUE);
+  g_free (reply);
+}
+
+static void
+emit (Reply              *reply,
+      ConfabRuntimeEvent  event,
+      const char         *text)
+{
+  if (reply->on_event != NULL)
+    reply->on_event (event, text, reply->event_data);
+}
+
+static int
+elapsed_ms (Reply *reply)
+{
+  gint64 ms = (g_get_monotonic_time () - reply->started_us) / 1000;
+
+  return (int) CLAMP (ms, 0, G_MAXINT);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Workspace helpers                                                        */
+/* ------------------------------------------------------------------------ */
+
+static void
+set_step_error (ConfabDatabase  *db,
+                GError         **error)
+{
+  confab_database_set_error (db, sqlite3_extended_errcode (confab_database_get_handle (db)), error);
+}
+
+/* The id of the conversation's newest message, or NULL. */
+static char *
+dup_last_message_id (ConfabDatabase *db,
+                     const char     *conversation_id)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  stmt = confab_database_prepare (db,
+                                  "SELECT id FROM messages WHERE conversation_id = ? "
+                                  "ORDER BY seq DESC LIMIT 1",
+                                  NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, conversation_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+}
+
+/* Records what produced a message, in the current transaction. */
+static gboolean
+store_answer (ConfabDatabase  *db,
+              ConfabMessage   *message,
+              const char      *answered_by,
+              const char      *rule_name,
+              GError         **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+
+  stmt = confab_database_prepare (db,
+                                  "UPDATE messages SET answered_by = ?, rule_name = ? WHERE id = ?",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, answered_by, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, rule_name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, confab_entity_get_id (CONFAB_ENTITY (message)), -1,
+                     SQLITE_TRANSIENT);
+  return confab_database_step_done (db, stmt, error);
+}
+
+gboolean
+confab_agent_runtime_lookup_answer (ConfabDatabase  *db,
+                                    const char      *message_id,
+                                    char           **out_answered_by,
+                                    char           **out_rule_name,
+                                    GError         **error)
+{
+  g_autoptr (ConfabStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CONFAB_IS_DATABASE (db), FALSE);
+  g_return_val_if_fail (message_id != NULL, FALSE);
+
+  if (out_answered_by != NULL)
+    *out_answered_by = NULL;
+  if (out_rule_name != NULL)
+    *out_rule_name = NULL;
+
+  stmt = confab_database_prepare (db, "SELECT answered_by, rule_name FROM messages WHERE id = ?",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, message_id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
+                   _("No message with the identifier “%s” exists in this workspace"), message_id);
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_step_error (db, error);
+      return FALSE;
+    }
+  if (out_answered_by != NULL)
+    *out_answered_by = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  if (out_rule_name != NULL)
+    *out_rule_name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  return TRUE;
+}
+
+/* turn: the replies the conversation's agent gave before the user message
+ * (complete ones: it rotates the rule's responses); misses: the fallback
+ * answers in a row just before it, whoever gave the replies before them (a
+ * handoff's or a person's answer ends a streak too). */
+static gboolean
+count_turns (ConfabDatabase  *db,
+             Reply           *reply,
+             GError         **error)
+{
+  gint64 seq = confab_message_get_seq (reply->user_message);
+  g_autoptr (ConfabStmt) stmt = NULL;
+  int rc;
+
+  stmt = confab_database_prepare (db,
+                                  "SELECT count(*) FROM messages WHERE conversation_id = ? "
+                                  "AND seq < ? AND role = 'assistant' AND status = 'complete' "
+                                  "AND agent_id = ?",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, reply->conversation_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  sqlite3_bind_text (stmt, 3, confab_entity_get_id (CONFAB_ENTITY (reply->agent)), -1,
+                     SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      set_step_error (db, error);
+      return FALSE;
+    }
+  reply->turn = (guint) MIN (sqlite3_column_int64 (stmt, 0), G_MAXUINT);
+  sqlite3_reset (g_steal_pointer (&stmt));
+
+  stmt = confab_database_prepare (db,
+                                  "SELECT answered_by FROM messages WHERE conversation_id = ? "
+                                  "AND seq < ? AND role IN ('assistant', 'supporter') "
+                                  "ORDER BY seq DESC LIMIT ?",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, reply->conversation_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  sqlite3_bind_int (stmt, 3, MAX_MISSES_SCANNED);
+  reply->misses = 0;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW &&
+         confab_str_equal0 ((const char *) sqlite3_column_text (stmt, 0), "fallback"))
+    reply->misses++;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      set_step_error (db, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The conversation's messages before the user message, oldest first; read
+ * newest first and only as far back as could fit in the context window
+ * (a 100,000-message conversation is not read whole). */
+static GPtrArray *
+load_history (ConfabDatabase  *db,
+              Reply           *reply,
+              GError         **error)
+{
+  g_autoptr (GPtrArray) newest_first = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (ConfabStmt) stmt = NULL;
+  gint64 window = confab_provider_get_context_window (reply->provider);
+  gint64 tokens = 0;
+  GPtrArray *history;
+  int rc = SQLITE_DONE;
+
+  stmt = confab_database_prepare (db,
+                                  "SELECT * FROM messages WHERE conversation_id = ? AND seq < ? "
+                                  "ORDER BY seq DESC",
+                                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, reply->conversation_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, confab_message_get_seq (reply->user_message));
+  while (tokens <= window && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ConfabMessage *message =
+        CONFAB_MESSAGE (confab_entity_new_from_stmt (CONFAB_TYPE_MESSAGE, stmt));
+
+      tokens += confab_prompt_builder_estimate_tokens (confab_message_get_content (message));
+      g_ptr_array_add (newest_first, message);
+    }
+  if (tokens <= window && rc != SQLITE_DONE)
+    {
+      set_step_error (db, error);
+      return NULL;
+    }
+
+  history = g_ptr_array_new_full (newest_first->len, g_object_unref);
+  for (guint i = newest_first->len; i > 0; i--)
+    g_ptr_array_add (history, g_object_ref (g_ptr_array_index (newest_first, i - 1)));
+  return history;
+}
+
+/* The top passages of the agent's active knowledge bases for the user's
+ * text (BM25 across them all). */
+static GPtrArray *
+retrieve (ConfabDatabase  *db,
+          ConfabAgent     *agent,
+          const char      *query,
+          GError         **error)
+{
+  g_autoptr (GPtrArray) kb_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (ConfabStmt) stmt = NULL;
+  int rc;
+
+  stmt = confab_database_prepare (db,
+                                  "SELECT ak.knowledge_base_id FROM agent_knowledge ak "
+                                  "JOIN knowledge_bases kb ON kb.id = ak.knowledge_base_id "
+                                  "WHERE ak.agent_id = ? AND kb.is_active = 1 "
+                                  "ORDER BY ak.knowledge_base_id",
+                                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, confab_entity_get_id (CONFAB_ENTITY (agent)), -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (kb_ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      set_step_error (db, error);
+      return NULL;
+    }
+  sqlite3_reset (g_steal_pointer (&stmt));
+  g_ptr_array_add (kb_ids, NULL);
+
+  return confab_knowledge_retrieve (db, (const char * const *) kb_ids->pdata, query,
+                                    RETRIEVE_TOP_K, error);
+}
+
+/* Hands the conversation to a person: a pending escalation (a resolved one
+ * of an earlier hand-over is opened again) and the status "escalated". */
+static gboolean
+escalate (ConfabDatabase  *db,
+          const char      *conversation_id,
+          const char      *reason,
+          GError         **error)
+{
+  g_autoptr (ConfabEscalation) escalation = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  escalation = confab_repository_find (db, CONFAB_TYPE_ESCALATION, "conversation_id",
+                                       conversation_id, &local_error);
+  if (escalation == NULL)
+    {
+      if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      escalation = confab_escalation_new (conversation_id, reason);
+      /* Creating it marks the conversation escalated. */
+      return confab_repository_create (db, CONFAB_ENTITY (escalation), NULL, error);
+    }
+
+  confab_escalation_set_status (escalation, "pending");
+  confab_escalation_set_supporter_id (escalation, NULL);
+  confab_escalation_set_reason (escalation, reason);
+  if (!confab_repository_update (db, CONFAB_ENTITY (escalation), NULL, error))
+    return FALSE;
+
+  conversation = confab_repository_get (db, CONFAB_TYPE_CONVERSATION, conversation_id, error);
+  if (conversation == NULL)
+    return FALSE;
+  confab_conversation_set_status (conversation, "escalated");
+  return confab_repository_update (db, CONFAB_ENTITY (conversation), NULL, error);
+}
+
+static gboolean
+set_conversation_status (ConfabDatabase  *db,
+                         const char      *conversation_id,
+                         const char      *status,
+                         GError         **error)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+
+  conversation = confab_repository_get (db, CONFAB_TYPE_CONVERSATION, conversation_id, error);
+  if (conversation == NULL)
+    return FALSE;
+  confab_conversation_set_status (conversation, status);
+  return confab_repository_update (db, CONFAB_ENTITY (conversation), NULL, error);
+}
+
+/* An agent by id, or by name when exactly one agent has it. */
+static ConfabAgent *
+find_agent (ConfabDatabase  *db,
+            const char      *id_or_name,
+            GError         **error)
+{
+  g_autoptr (GPtrArray) named = NULL;
+  g_autoptr (GError) local_error = NULL;
+  ConfabAgent *agent;
+
+  agent = confab_repository_get (db, CONFAB_TYPE_AGENT, id_or_name, &local_error);
+  if (agent != NULL)
+    return agent;
+  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  named = confab_repository_list (db, CONFAB_TYPE_AGENT, "name", id_or_name, error);
+  if (named == NULL)
+    return NULL;
+  if (named->len == 1)
+    return g_object_ref (g_ptr_array_index (named, 0));
+  if (named->len == 0)
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
+                 _("No agent with the id or name “%s” exists in this workspace"), id_or_name);
+  else
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_CONFLICT,
+                 _("%u agents are called “%s”: name the agent by its id"), named->len, id_or_name);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Answers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void
+return_message (GTask         *task,
+                ConfabMessage *message)
+{
+  g_task_return_pointer (task, message != NULL ? g_object_ref (message) : NULL, g_object_unref);
+}
+
+/* The rule set's answer, saved complete: a new message, or the one the
+ * failed model was writing (llm_error is then its error). Applies the
+ * rule's action, in the same transaction. */
+static void
+give_rule_answer (GTask           *task,
+                  ConfabRuleMatch *match,
+                  const char      *llm_error)
+{
+  Reply *reply = g_task_get_task_data (task);
+  ConfabDatabase *db = reply->self->db;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *response = match->response;
+  const char *answered_by = match->rule_index >= 0 ? "rule" : "fallback";
+  gboolean reuse = reply->reply != NULL;
+
+  if (!confab_database_begin (db, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (is_set (response))
+    {
+      if (reuse)
+        message = g_object_ref (reply->reply);
+      else
+        {
+          g_autofree char *parent_id = dup_last_message_id (db, reply->conversation_id);
+
+          message = confab_message_new (reply->conversation_id, "assistant", response);
+          confab_message_set_parent_message_id (message, parent_id);
+        }
+      confab_message_set_agent_id (message, confab_entity_get_id (CONFAB_ENTITY (reply->agent)));
+      confab_message_set_content (message, response);
+      confab_message_set_status (message, "complete");
+      confab_message_set_model (message, RULES_MODEL);
+      confab_message_set_error (message, llm_error);
+      confab_message_set_source_references (message, "[]");
+      confab_message_set_latency_ms (message, elapsed_ms (reply));
+      if (!(reuse ? confab_repository_update (db, CONFAB_ENTITY (message), NULL, &error)
+                  : confab_repository_create (db, CONFAB_ENTITY (message), NULL, &error)) ||
+          !store_answer (db, message, answered_by, match->rule_name, &error))
+        goto rollback;
+    }
+
+  if (g_strcmp0 (match->action, "escalate") == 0)
+    {
+      g_autofree char *reason = g_strdup_printf (_("Rule “%s” asked for a person"),
+                                                 match->rule_name ? match->rule_name : "");
+
+      if (!escalate (db, reply->conversation_id, reason, &error))
+        goto rollback;
+    }
+  else if (g_strcmp0 (match->action, "end") == 0)
+    {
+      if (!set_conversation_status (db, reply->conversation_id, "ended", &error))
+        goto rollback;
+    }
+
+  if (!confab_database_commit (db, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* A rule whose action needs no words (escalate, end) leaves no message. */
+  if (message == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  if (reuse)
+    emit (reply, CONFAB_RUNTIME_EVENT_REPLACE, response);
+  else
+    {
+      emit (reply, CONFAB_RUNTIME_EVENT_STARTED, confab_entity_get_id (CONFAB_ENTITY (message)));
+      emit (reply, CONFAB_RUNTIME_EVENT_DELTA, response);
+    }
+  emit (reply, CONFAB_RUNTIME_EVENT_DONE, confab_entity_get_id (CONFAB_ENTITY (message)));
+  return_message (task, message);
+  return;
+
+rollback:
+  confab_database_rollback (db);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* The model could not answer (error is not a cancellation). A hybrid agent
+ * or a handoff gives the rule set's answer; otherwise the reply is an error:
+ * the message the model was writing, or a new one saying why. */
+static void
+llm_failed (GTask  *task,
+            GError *error)
+{
+  Reply *reply = g_task_get_task_data (task);
+  ConfabDatabase *db = reply->self->db;
+  g_autoptr (GError) save_error = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+
+  g_debug ("The model of “%s” failed: %s",
+           confab_agent_get_name (reply->llm_agent ? reply->llm_agent : reply->agent),
+           error->message);
+
+  if (reply->fallback != NULL && is_set (reply->fallback->response))
+    {
+      give_rule_answer (task, reply->fallback, error->message);
+      g_error_free (error);
+      return;
+    }
+
+  if (reply->reply != NULL)
+    {
+      message = g_object_ref (reply->reply);
+      confab_message_set_content (message, reply->content ? reply->content->str : "");
+    }
+  else
+    {
+      g_autofree char *parent_id = dup_last_message_id (db, reply->conversation_id);
+      ConfabAgent *speaker = reply->llm_agent ? reply->llm_agent : reply->agent;
+
+      message = confab_message_new (reply->conversation_id, "assistant", "");
+      confab_message_set_parent_message_id (message, parent_id);
+      confab_message_set_agent_id (message, confab_entity_get_id (CONFAB_ENTITY (speaker)));
+      if (reply->request != NULL)
+        confab_message_set_model (message, confab_chat_request_get_model (reply->request));
+    }
+  confab_message_set_status (message, "error");
+  confab_message_set_error (message, error->message);
+  confab_message_set_latency_ms (message, elapsed_ms (reply));
+
+  if (!(reply->reply != NULL ? confab_repository_update (db, CONFAB_ENTITY (message), NULL, &save_error)
+                             : confab_repository_create (db, CONFAB_ENTITY (message), NULL, &save_error)))
+    g_debug ("Could not record the failed reply: %s", save_error->message);
+  else
+    {
+      if (reply->reply == NULL)
+        emit (reply, CONFAB_RUNTIME_EVENT_STARTED, confab_entity_get_id (CONFAB_ENTITY (message)));
+      emit (reply, CONFAB_RUNTIME_EVENT_DONE, confab_entity_get_id (CONFAB_ENTITY (message)));
+    }
+  g_task_return_error (task, error);
+}
+
+/* Writes the text streamed so far, without an audit row: a checkpoint so a
+ * crash loses at most a moment of the reply. The final save goes through
+ * the repository (validated and audited once). */
+static void
+save_checkpoint (Reply *reply)
+{
+  ConfabDatabase *db = reply->self->db;
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *now = NULL;
+  const char *id;
+
+  g_clear_handle_id (&reply->save_source_id, g_source_remove);
+  if (reply->reply == NULL || reply->content->len == reply->saved_len)
+    return;
+
+  id = confab_entity_get_id (CONFAB_ENTITY (reply->reply));
+  now = confab_now_iso8601 ();
+  stmt = confab_database_prepare (db,
+                                  "UPDATE messages SET content = ?, updated_at = ? "
+                                  "WHERE id = ? AND status = 'streaming'",
+                                  &error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, reply->content->str, (int) reply->content->len,
+                         SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, now, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, id, -1, SQLITE_TRANSIENT);
+      confab_database_step_done (db, stmt, &error);
+    }
+  if (error != NULL)
+    {
+      /* The final save will try again; the reply goes on meanwhile. */
+      g_debug ("Could not save the streamed reply %s: %s", id, error->message);
+      return;
+    }
+  reply->saved_len = reply->content->len;
+  reply->saved_at_us = g_get_monotonic_time ();
+  confab_database_notify_change (db, "messages", id, "update");
+}
+
+static gboolean
+on_save_timeout (gpointer user_data)
+{
+  Reply *reply = user_data;
+
+  reply->save_source_id = 0;
+  save_checkpoint (reply);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_delta (const char *text,
+          gpointer    user_data)
+{
+  GTask *task = user_data;
+  Reply *reply = g_task_get_task_data (task);
+  gint64 since_ms;
+
+  g_string_append (reply->content, text);
+  emit (reply, CONFAB_RUNTIME_EVENT_DELTA, text);
+
+  since_ms = (g_get_monotonic_time () - reply->saved_at_us) / 1000;
+  if (reply->content->len - reply->saved_len >= SAVE_CHARS || since_ms >= SAVE_INTERVAL_MS)
+    save_checkpoint (reply);
+  else if (reply->save_source_id == 0)
+    reply->save_source_id = g_timeout_add ((guint) (SAVE_INTERVAL_MS - since_ms),
+                                           on_save_timeout, reply);
+}
+
+/* A reply never holds more than a message may. */
+static void
+clamp_reply (GString *content)
+{
+  if (g_utf8_strlen (content->str, -1) > CONFAB_MESSAGE_MAX_REPLY)
+    g_string_truncate (content, g_utf8_offset_to_pointer (content->str, CONFAB_MESSAGE_MAX_REPLY) -
+                                content->str);
+}
+
+static void
+on_chat_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Reply *reply = g_task_get_task_data (task);
+  ConfabDatabase *db = reply->self->db;
+  g_autoptr (ConfabChatResult) chat = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) save_error = NULL;
+  ConfabMessage *message = reply->reply;
+  const char *text;
+
+  confab_llm_client_chat_finish (CONFAB_LLM_CLIENT (source), result, &chat, &error);
+  g_clear_handle_id (&reply->save_source_id, g_source_remove);
+
+  text = chat != NULL ? confab_chat_result_get_text (chat) : NULL;
+  if (text != NULL && strlen (text) >= reply->content->len)
+    g_string_assign (reply->content, text);
+  clamp_reply (reply->content);
+
+  if (chat != NULL)
+    {
+      const char *model = confab_chat_result_get_model (chat);
+
+      if (is_set (model))
+        confab_message_set_model (message, model);
+      confab_message_set_tokens_in (message,
+                                    (int) CLAMP (confab_chat_result_get_tokens_in (chat), 0, G_MAXINT));
+      confab_message_set_tokens_out (message,
+                                     (int) CLAMP (confab_chat_result_get_tokens_out (chat), 0, G_MAXINT));
+    }
+  confab_message_set_latency_ms (message, elapsed_ms (reply));
+
+  if (error == NULL && reply->content->len == 0)
+    error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
+                         _("The model of “%s” sent an empty reply"),
+                         confab_agent_get_name (reply->llm_agent));
+
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      llm_failed (task, g_steal_pointer (&error));
+      return;
+    }
+
+  confab_message_set_content (message, reply->content->str);
+  if (error != NULL)
+    confab_message_set_status (message, "cancelled");
+  else
+    {
+      g_autofree char *references =
+        confab_prompt_builder_cited_sources (reply->sources, reply->content->str);
+
+      confab_message_set_status (message, "complete");
+      confab_message_set_source_references (message, references);
+    }
+
+  if (!confab_database_begin (db, &save_error))
+    goto failed;
+  if (!confab_repository_update (db, CONFAB_ENTITY (message), NULL, &save_error) ||
+      !store_answer (db, message, "model", NULL, &save_error))
+    {
+      confab_database_rollback (db);
+      goto failed;
+    }
+  if (!confab_database_commit (db, &save_error))
+    goto failed;
+
+  emit (reply, CONFAB_RUNTIME_EVENT_DONE, confab_entity_get_id (CONFAB_ENTITY (message)));
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    return_message (task, message);
+  return;
+
+failed:
+  g_task_return_error (task, g_steal_pointer (&save_error));
+}
+
+static void
+on_key_looked_up (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Reply *reply = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  char *key;
+
+  key = confab_secret_store_lookup_finish (CONFAB_SECRET_STORE (source), result, &error);
+  if (error != NULL && g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_KEYRING))
+    {
+      /* No keyring: local servers need no key, and one that does says so. */
+      g_debug ("No keyring to look up the key of “%s” in: %s",
+               confab_provider_get_name (reply->provider), error->message);
+      g_clear_error (&error);
+    }
+  if (error == NULL)
+    {
+      reply->client = confab_llm_client_new_for_provider (reply->provider, key, &error);
+      confab_secret_store_free_key (key);
+    }
+  if (error == NULL && g_cancellable_is_cancelled (cancellable))
+    g_cancellable_set_error_if_cancelled (cancellable, &error);
+
+  if (error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* Stopped before the model was asked: an empty, cancelled reply. */
+          g_autoptr (GError) save_error = NULL;
+
+          confab_message_set_status (reply->reply, "cancelled");
+          confab_message_set_latency_ms (reply->reply, elapsed_ms (reply));
+          if (confab_repository_update (reply->self->db, CONFAB_ENTITY (reply->reply), NULL,
+                                        &save_error))
+            emit (reply, CONFAB_RUNTIME_EVENT_DONE,
+                  confab_entity_get_id (CONFAB_ENTITY (reply->reply)));
+          else
+            g_debug ("Could not record the cancelled reply: %s", save_error->message);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      llm_failed (task, g_steal_pointer (&error));
+      return;
+    }
+
+  reply->saved_at_us = g_get_monotonic_time ();
+  confab_llm_client_chat_async (reply->client, reply->request, on_delta, task, cancellable,
+                                on_chat_done, g_object_ref (task));
+}
+
+/* Has llm_agent's model answer: prepares the request, saves an empty
+ * streaming reply, then looks up the key and streams. */
+static void
+start_llm (GTask       *task,
+           ConfabAgent *llm_agent)
+{
+  Reply *reply = g_task_get_task_data (task);
+  ConfabDatabase *db = reply->self->db;
+  g_autoptr (ConfabPromptVersion) version = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *system = NULL;
+  g_autofree char *parent_id = NULL;
+  const char *provider_id;
+
+  g_set_object (&reply->llm_agent, llm_agent);
+
+  system = confab_prompt_builder_resolve_system (db, llm_agent, reply->variables, &version, &error);
+  if (system == NULL)
+    goto failed;
+
+  provider_id = confab_prompt_builder_pick_provider_id (llm_agent, version);
+  if (provider_id == NULL)
+    {
+      g_set_error (&error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The agent “%s” has no provider to answer with"),
+                   confab_agent_get_name (llm_agent));
+      goto failed;
+    }
+  reply->provider = confab_repository_get (db, CONFAB_TYPE_PROVIDER, provider_id, &error);
+  if (reply->provider == NULL)
+    goto failed;
+
+  reply->sources = retrieve (db, llm_agent, reply->text, &error);
+  if (reply->sources == NULL)
+    goto failed;
+  history = load_history (db, reply, &error);
+  if (history == NULL)
+    goto failed;
+  reply->request = confab_prompt_builder_build (llm_agent, reply->provider, version, system,
+                                                history, reply->text, reply->sources, NULL,
+                                                &error);
+  if (reply->request == NULL)
+    goto failed;
+
+  parent_id = dup_last_message_id (db, reply->conversation_id);
+  reply->reply = confab_message_new (reply->conversation_id, "assistant", "");
+  confab_message_set_parent_message_id (reply->reply, parent_id);
+  confab_message_set_agent_id (reply->reply, confab_entity_get_id (CONFAB_ENTITY (llm_agent)));
+  confab_message_set_status (reply->reply, "streaming");
+  confab_message_set_model (reply->reply, confab_chat_request_get_model (reply->request));
+  if (!confab_repository_create (db, CONFAB_ENTITY (reply->reply), NULL, &error))
+    {
+      g_clear_object (&reply->reply);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  reply->content = g_string_new (NULL);
+  emit (reply, CONFAB_RUNTIME_EVENT_STARTED, confab_entity_get_id (CONFAB_ENTITY (reply->reply)));
+
+  confab_secret_store_lookup_async (reply->self->store, provider_id,
+                                    g_task_get_cancellable (task), on_key_looked_up,
+                                    g_object_ref (task));
+  return;
+
+failed:
+  llm_failed (task, g_steal_pointer (&error));
+}
+
+/* The rule set's answer for the user's text, or NULL with error. */
+static ConfabRuleMatch *
+match_rules (Reply   *reply,
+             GError **error)
+{
+  g_autoptr (ConfabRuleSet) rules = NULL;
+  ConfabRuleMatch *match;
+
+  rules = confab_rule_set_parse (confab_agent_get_config (reply->agent), error);
+  if (rules == NULL)
+    return NULL;
+  match = confab_rule_set_match (rules, reply->text, reply->turn, reply->misses, reply->variables,
+                                 error);
+  return match;
+}
+
+/* Runs from an idle after reply_async, so no event is ever emitted from
+ * inside the call that asked for the reply. */
+static gboolean
+dispatch (gpointer user_data)
+{
+  GTask *task = user_data;
+  Reply *reply = g_task_get_task_data (task);
+  const char *type = confab_agent_get_agent_type (reply->agent);
+  g_autoptr (GError) error = NULL;
+  ConfabRuleMatch *match;
+
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
+
+  if (confab_str_equal0 (type, "llm"))
+    {
+      start_llm (task, reply->agent);
+      return G_SOURCE_REMOVE;
+    }
+
+  match = match_rules (reply, &error);
+  if (match == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                             _("The rules of the agent “%s” gave no answer"),
+                             confab_agent_get_name (reply->agent));
+      if (confab_str_equal0 (type, "hybrid"))
+        {
+          /* The model can still answer; it just has nothing to fall back on. */
+          g_debug ("The rules of “%s” cannot be used: %s", confab_agent_get_name (reply->agent),
+                   error->message);
+          start_llm (task, reply->agent);
+        }
+      else
+        llm_failed (task, g_steal_pointer (&error));
+      return G_SOURCE_REMOVE;
+    }
+
+  /* A handoff: the agent the rule names answers this message, or a hybrid
+   * agent's own model when it names none. */
+  if (g_strcmp0 (match->action, "handoff") == 0)
+    {
+      g_autoptr (ConfabAgent) target = NULL;
+
+      reply->fallback = match;
+      if (is_set (match->handoff_agent))
+        target = find_agent (reply->self->db, match->handoff_agent, &error);
+      else if (confab_str_equal0 (type, "hybrid"))
+        target = g_object_ref (reply->agent);
+      else
+        error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                             _("The rule “%s” hands off without naming an agent"),
+                             match->rule_name ? match->rule_name : "");
+      if (target != NULL && confab_str_equal0 (confab_agent_get_agent_type (target), "rule_based"))
+        {
+          g_clear_object (&target);
+          error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                               _("The rule “%s” hands off to “%s”, which is not an LLM agent"),
+                               match->rule_name ? match->rule_name : "", match->handoff_agent);
+        }
+      if (target == NULL)
+        llm_failed (task, g_steal_pointer (&error));
+      else
+        start_llm (task, target);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* A hybrid agent's model answers what no rule matched. */
+  if (confab_str_equal0 (type, "hybrid") && match->rule_index < 0)
+    {
+      reply->fallback = match;
+      start_llm (task, reply->agent);
+      return G_SOURCE_REMOVE;
+    }
+
+  give_rule_answer (task, match, NULL);
+  confab_rule_match_free (match);
+  return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public API                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Saves the user message; TRUE with *out_silent when a person holds the
+ * conversation. */
+static gboolean
+save_user_message (ConfabAgentRuntime  *self,
+                   Reply               *reply,
+                   const char          *user_id,
+                   gboolean            *out_silent,
+                   GError             **error)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autofree char *parent_id = NULL;
+  const char *status;
+
+  if (!confab_database_begin (self->db, error))
+    return FALSE;
+
+  conversation = confab_repository_get (self->db, CONFAB_TYPE_CONVERSATION,
+                                        reply->conversation_id, error);
+  if (conversation == NULL)
+    goto rollback;
+
+  parent_id = dup_last_message_id (self->db, reply->conversation_id);
+  message = confab_message_new (reply->conversation_id, "user", reply->text);
+  confab_message_set_parent_message_id (message, parent_id);
+  confab_message_set_user_id (message, user_id);
+  if (!confab_repository_create (self->db, CONFAB_ENTITY (message), user_id, error))
+    goto rollback;
+
+  /* Writing again in an ended or archived conversation opens it again. */
+  status = confab_conversation_get_status (conversation);
+  if (confab_str_equal0 (status, "ended") || confab_str_equal0 (status, "archived"))
+    {
+      confab_conversation_set_status (conversation, "active");
+      if (!confab_repository_update (self->db, CONFAB_ENTITY (conversation), user_id, error))
+        goto rollback;
+    }
+
+  if (!confab_database_commit (self->db, error))
+    return FALSE;
+
+  reply->user_message = g_steal_pointer (&message);
+  *out_silent = confab_str_equal0 (confab_conversation_get_status (conversation), "escalated");
+  return TRUE;
+
+rollback:
+  confab_database_rollback (self->db);
+  return FALSE;
+}
+
+/* Checks the conversation, its agent and the user before anything is
+ * written. */
+static gboolean
+prepare_reply (ConfabAgentRuntime  *self,
+               Reply               *reply,
+               const char          *user_id,
+               char               **out_user_id,
+               GError             **error)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  const char *agent_id;
+
+  if (reply->text == NULL || !g_utf8_validate (reply->text, -1, NULL))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The message is not valid UTF-8 text"));
+      return FALSE;
+    }
+
+  conversation = confab_repository_get (self->db, CONFAB_TYPE_CONVERSATION,
+                                        reply->conversation_id, error);
+  if (conversation == NULL)
+    return FALSE;
+
+  agent_id = confab_conversation_get_agent_id (conversation);
+  if (!is_set (agent_id))
+    {
+      if (is_set (confab_conversation_get_team_id (conversation)))
+        g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                     _("The conversation “%s” is with a team; teams are not supported yet"),
+                     reply->conversation_id);
+      else
+        g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                     _("The conversation “%s” has no agent to answer"), reply->conversation_id);
+      return FALSE;
+    }
+  reply->agent = confab_repository_get (self->db, CONFAB_TYPE_AGENT, agent_id, error);
+  if (reply->agent == NULL)
+    return FALSE;
+  if (!confab_agent_get_is_active (reply->agent))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The agent “%s” is switched off: switch it on to chat with it"),
+                   confab_agent_get_name (reply->agent));
+      return FALSE;
+    }
+
+  if (user_id == NULL)
+    user_id = confab_conversation_get_user_id (conversation);
+  reply->user = confab_repository_get (self->db, CONFAB_TYPE_USER, user_id, error);
+  if (reply->user == NULL)
+    return FALSE;
+
+  *out_user_id = g_strdup (user_id);
+  return TRUE;
+}
+
+void
+confab_agent_runtime_reply_async (ConfabAgentRuntime     *self,
+                                  const char             *conversation_id,
+                                  const char             *user_id,
+                                  const char             *text,
+                                  ConfabRuntimeEventFunc  on_event,
+                                  gpointer                event_data,
+                                  GCancellable           *cancellable,
+                                  GAsyncReadyCallback     callback,
+                                  gpointer                user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSource) idle = NULL;
+  g_autofree char *writer_id = NULL;
+  gboolean silent = FALSE;
+  Reply *reply;
+
+  g_return_if_fail (CONFAB_IS_AGENT_RUNTIME (self));
+  g_return_if_fail (conversation_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_agent_runtime_reply_async);
+  /* A reply that was saved complete is returned as such, even when the
+   * cancellable fired too late to stop it; the paths that stop say so. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  reply = g_new0 (Reply, 1);
+  reply->self = self;
+  reply->on_event = on_event;
+  reply->event_data = event_data;
+  reply->conversation_id = g_strdup (conversation_id);
+  reply->text = g_strdup (text);
+  g_task_set_task_data (task, reply, reply_free);
+
+  /* 1. The user message, committed before anything can fail. */
+  if (!prepare_reply (self, reply, user_id, &writer_id, &error) ||
+      !save_user_message (self, reply, writer_id, &silent, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  reply->started_us = g_get_monotonic_time ();
+
+  /* 2. A person holds the conversation: the agent stays silent. */
+  if (silent)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  if (!count_turns (self->db, reply, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  reply->variables = confab_prompt_builder_new_variables (reply->agent, reply->user, NULL);
+
+  /* 3. The answer, from the main loop. */
+  idle = g_idle_source_new ();
+  g_task_attach_source (task, idle, dispatch);
+}
+
+ConfabMessage *
+confab_agent_runtime_reply_finish (ConfabAgentRuntime  *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
+{
+  g_return_val_if_fail (CONFAB_IS_AGENT_RUNTIME (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == confab_agent_runtime_reply_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+ConfabConversation *
+confab_agent_runtime_start_conversation (ConfabAgentRuntime  *self,
+                                         const char          *user_id,
+                                         const char          *agent_id,
+                                         GError             **error)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabAgent) agent = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_AGENT_RUNTIME (self), NULL);
+
+  if (!confab_repository_require_row (self->db, "users", _("user"), user_id, error))
+    return NULL;
+  agent = confab_repository_get (self->db, CONFAB_TYPE_AGENT, agent_id, error);
+  if (agent == NULL)
+    return NULL;
+
+  conversation = confab_conversation_new (user_id);
+  confab_conversation_set_agent_id (conversation, agent_id);
+  if (!confab_repository_create (self->db, CONFAB_ENTITY (conversation), user_id, error))
+    return NULL;
+  return g_steal_pointer (&conversation);
+}
+
+/* ------------------------------------------------------------------------ */
+/* GObject                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void
+confab_agent_runtime_constructed (GObject *object)
+{
+  ConfabAgentRuntime *self = CONFAB_AGENT_RUNTIME (object);
+
+  G_OBJECT_CLASS (confab_agent_runtime_parent_class)->constructed (object);
+
+  if (self->store == NULL)
+    self->store = confab_secret_store_new ();
+}
+
+static void
+confab_agent_runtime_dispose (GObject *object)
+{
+  ConfabAgentRuntime *self = CONFAB_AGENT_RUNTIME (object);
+
+  g_clear_object (&self->db);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (confab_agent_runtime_parent_class)->dispose (object);
+}
+
+static void
+confab_agent_runtime_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  ConfabAgentRuntime *self = CONFAB_AGENT_RUNTIME (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATABASE:
+      g_value_set_object (value, self->db);
+      break;
+    case PROP_SECRET_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_agent_runtime_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  ConfabAgentRuntime *self = CONFAB_AGENT_RUNTIME (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATABASE:
+      self->db = g_value_dup_object (value);
+      break;
+    case PROP_SECRET_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_agent_runtime_class_init (ConfabAgentRuntimeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = confab_agent_runtime_constructed;
+  object_class->dispose = confab_agent_runtime_dispose;
+  object_class->get_property = confab_agent_runtime_get_property;
+  object_class->set_property = confab_agent_runtime_set_property;
+
+  properties[PROP_DATABASE] =
+    g_param_spec_object ("database", NULL, NULL, CONFAB_TYPE_DATABASE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS |
+                         G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SECRET_STORE] =
+    g_param_spec_object ("secret-store", NULL, NULL, CONFAB_TYPE_SECRET_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS |
+                         G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+confab_agent_runtime_init (ConfabAgentRuntime *self)
+{
+}
+
+ConfabAgentRuntime *
+confab_agent_runtime_new (ConfabDatabase    *db,
+                          ConfabSecretStore *store)
+{
+  g_return_val_if_fail (CONFAB_IS_DATABASE (db), NULL);
+  g_return_val_if_fail (store == NULL || CONFAB_IS_SECRET_STORE (store), NULL);
+
+  return g_object_new (CONFAB_TYPE_AGENT_RUNTIME, "database", db, "secret-store", store, NULL);
+}
+
+ConfabDatabase *
+confab_agent_runtime_get_database (ConfabAgentRuntime *self)
+{
+  g_return_val_if_fail (CONFAB_IS_AGENT_RUNTIME (self), NULL);
+  return self->db;
+}
+
+ConfabSecretStore *
+confab_agent_runtime_get_secret_store (ConfabAgentRuntime *self)
+{
+  g_return_val_if_fail (CONFAB_IS_AGENT_RUNTIME (self), NULL);
+  return self->store;
+}

@@ -1,0 +1,118 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "confab-conversation.h"
+#include "confab-database.h"
+#include "confab-message.h"
+#include "confab-secret-store.h"
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_AGENT_RUNTIME (confab_agent_runtime_get_type ())
+
+/* Runs one agent's side of a conversation: saves what the user wrote and
+ * has the conversation's agent answer it.
+ *
+ * Order of work for one user message (confab_agent_runtime_reply_async()):
+ *   1. The user message is validated and COMMITTED before anything else
+ *      (parent: the conversation's last message); an ended or archived
+ *      conversation becomes active again. No provider error, crash or
+ *      cancellation can lose it.
+ *   2. A conversation a person holds (status "escalated") gets no answer:
+ *      the call returns NULL without an error.
+ *   3. By agent type:
+ *      rule_based  the rule set of the agent's config answers (offline). The
+ *                  reply is saved complete, model "rules". Actions: escalate
+ *                  -> an escalations row (pending, reason “Rule “X” asked for
+ *                  a person”) and the conversation escalated; end -> the
+ *                  conversation ended; handoff -> the LLM agent the rule
+ *                  names answers this message (the conversation stays with
+ *                  its agent).
+ *      llm         system prompt + retrieved knowledge (top 4 chunks of the
+ *                  agent's knowledge bases for the user's text) + history,
+ *                  see confab-prompt-builder.h. The reply is saved as it
+ *                  streams (status "streaming"; the growing text at most
+ *                  every 250 ms or 2,000 characters, without an audit row),
+ *                  then "complete" with model, tokens, latency (from the
+ *                  saved user message to the end of the reply) and
+ *                  source_references (the chunks the reply cites, see
+ *                  confab_prompt_builder_cited_sources ()); "error" with the
+ *                  error and the partial text; "cancelled" with the partial
+ *                  text. The provider's key comes from the keyring; no key
+ *                  or no keyring means no key (local servers need none).
+ *      hybrid      rules first; when no rule matches (the fallback) or a rule
+ *                  says handoff, the agent's LLM answers; when the LLM fails,
+ *                  the rule set's answer (the fallback, or the handoff rule's
+ *                  response) is given, complete, with the LLM's error kept in
+ *                  the message's error field.
+ *
+ * Rule inputs: turn is the number of complete assistant replies in the
+ * conversation so far; misses is the number of fallback answers in a row
+ * just before (the newest assistant replies whose answered_by is
+ * "fallback"), so after two misses the rule set offers a person. What
+ * produced a reply is stored with it (answered_by "rule", "fallback" or
+ * "model", and the rule's name; confab_agent_runtime_lookup_answer()).
+ *
+ * Everything runs on the thread-default main context of the caller (the
+ * workspace is used from the main thread only); the HTTP work is
+ * asynchronous. */
+G_DECLARE_FINAL_TYPE (ConfabAgentRuntime, confab_agent_runtime, CONFAB, AGENT_RUNTIME, GObject)
+
+typedef enum
+{
+  CONFAB_RUNTIME_EVENT_STARTED,  /* text: the id of the new assistant message */
+  CONFAB_RUNTIME_EVENT_DELTA,    /* text: the next piece of the reply */
+  CONFAB_RUNTIME_EVENT_REPLACE,  /* text: the whole reply, replacing what was streamed
+                                  * (a hybrid agent's fallback after its model failed) */
+  CONFAB_RUNTIME_EVENT_DONE,     /* text: the id of the assistant message, now final */
+} ConfabRuntimeEvent;
+
+typedef void (*ConfabRuntimeEventFunc) (ConfabRuntimeEvent  event,
+                                        const char         *text,
+                                        gpointer            user_data);
+
+/* store: nullable, a new ConfabSecretStore when NULL. */
+ConfabAgentRuntime *confab_agent_runtime_new                (ConfabDatabase          *db,
+                                                             ConfabSecretStore       *store);
+ConfabDatabase     *confab_agent_runtime_get_database       (ConfabAgentRuntime      *self);
+ConfabSecretStore  *confab_agent_runtime_get_secret_store   (ConfabAgentRuntime      *self);
+
+/* A new, empty conversation of user_id with agent_id (both must exist). */
+ConfabConversation *confab_agent_runtime_start_conversation (ConfabAgentRuntime      *self,
+                                                             const char              *user_id,
+                                                             const char              *agent_id,
+                                                             GError                 **error);
+
+/* Saves text as user_id's message (NULL: the conversation's user) in the
+ * conversation and has its agent answer. on_event (nullable) is called on
+ * the caller's main context as the reply appears. Cancelling stops the
+ * model (the reply is kept as "cancelled"); the user message stays. */
+void                confab_agent_runtime_reply_async        (ConfabAgentRuntime      *self,
+                                                             const char              *conversation_id,
+                                                             const char              *user_id,
+                                                             const char              *text,
+                                                             ConfabRuntimeEventFunc   on_event,
+                                                             gpointer                 event_data,
+                                                             GCancellable            *cancellable,
+                                                             GAsyncReadyCallback      callback,
+                                                             gpointer                 user_data);
+/* The agent's reply as saved (transfer full), or NULL: with error set when
+ * the reply failed (the message, if one was made, has status "error" or
+ * "cancelled" and error G_IO_ERROR_CANCELLED for a cancel), without an
+ * error when the agent stays silent (a person holds the conversation, or a
+ * rule's action needed no words). */
+ConfabMessage      *confab_agent_runtime_reply_finish       (ConfabAgentRuntime      *self,
+                                                             GAsyncResult            *result,
+                                                             GError                 **error);
+
+/* What produced a stored message: *out_answered_by "rule", "fallback",
+ * "model" or NULL (a person's message, or one written before this was
+ * recorded), *out_rule_name the rule that matched or NULL. Both nullable. */
+gboolean            confab_agent_runtime_lookup_answer      (ConfabDatabase          *db,
+                                                             const char              *message_id,
+                                                             char                   **out_answered_by,
+                                                             char                   **out_rule_name,
+                                                             GError                 **error);
+
+G_END_DECLS
