@@ -91,7 +91,8 @@ static const char sse_stop[] =
   "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
 static const char sse_usage[] =
   "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"" SERVED_MODEL "\","
-  "\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}\n\n";
+  "\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,"
+  "\"total_tokens\":17}}\n\n";
 static const char sse_done[] = "data: [DONE]\n\n";
 
 /* The pieces, each delay_ms after the previous, then stop, usage, [DONE]. */
@@ -240,8 +241,12 @@ count_messages (ConfabDatabase *db,
                                      &error);
   g_assert_no_error (error);
   for (guint i = 0; i < messages->len; i++)
-    if (role == NULL || g_str_equal (confab_message_get_role (g_ptr_array_index (messages, i)), role))
-      n++;
+    {
+      ConfabMessage *message = g_ptr_array_index (messages, i);
+
+      if (role == NULL || g_str_equal (confab_message_get_role (message), role))
+        n++;
+    }
   return n;
 }
 
@@ -603,7 +608,8 @@ test_prompt_context (void)
 {
   g_autoptr (ConfabAgent) agent = confab_agent_new ("Helper");
   g_autoptr (ConfabProvider) provider = confab_provider_new ("P", "openai_compatible", "http://x");
-  g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_retrieved_chunk_free);
+  g_autoptr (GPtrArray) sources =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) confab_retrieved_chunk_free);
   g_autoptr (ConfabChatRequest) request = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -770,7 +776,7 @@ test_prompt_history_trim (void)
 
   for (guint i = 0; i < 6; i++)
     {
-      g_autofree char *text = g_strdup_printf ("%u%s", i, "-turn-of-forty-characters-----------xxx");
+      g_autofree char *text = g_strdup_printf ("%u-turn-of-forty-characters-----------xxx", i);
 
       g_assert_cmpint (strlen (text), ==, 40);
       g_ptr_array_add (history, history_message (i % 2 == 0 ? "user" : "assistant", "complete",
@@ -1215,9 +1221,8 @@ test_llm_stream (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (ref, "ordinal"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (ref, "n"), ==, 1);
   {
-    g_autoptr (GPtrArray) cited = confab_citations_resolve (f->db,
-                                                            confab_message_get_source_references (stored),
-                                                            &error);
+    const char *references = confab_message_get_source_references (stored);
+    g_autoptr (GPtrArray) cited = confab_citations_resolve (f->db, references, &error);
     ConfabRetrievedChunk *item;
 
     g_assert_no_error (error);
@@ -1869,7 +1874,8 @@ test_cli_chat_llm (void)
   JsonArray *messages;
 
   push_stream (server, pieces, 20);
-  cli (&r, ws->path, "chat", "--agent", "FAQ Bot", "--user", "lena", "When are you open on Sunday?");
+  cli (&r, ws->path, "chat", "--agent", "FAQ Bot", "--user", "lena",
+       "When are you open on Sunday?");
   assert_status (&r, 0, "chat with an LLM agent");
   g_assert_cmpstr (cli_out (&r), ==, "We are open Tuesday to Sunday [1].\n");
   assert_contains (cli_err (&r), "— FAQ Bot (model " SERVED_MODEL ", 17 tokens)\n", "stderr");
@@ -1879,7 +1885,8 @@ test_cli_chat_llm (void)
   g_assert_cmpuint (confab_mock_llm_server_get_n_requests (server), ==, 1);
   body = confab_mock_request_get_json (confab_mock_llm_server_get_request (server, 0));
   messages = json_object_get_array_member (json_node_get_object (body), "messages");
-  g_assert_nonnull (strstr (json_object_get_string_member (json_array_get_object_element (messages, 0),
+  g_assert_nonnull (strstr (json_object_get_string_member (json_array_get_object_element (messages,
+                                                                                          0),
                                                            "content"),
                             "[1] faq.md: " HOURS_CHUNK));
 

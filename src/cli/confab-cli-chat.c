@@ -411,7 +411,8 @@ confab_cli_chat (ConfabCli  *cli,
 
       if (!new_conversation)
         {
-          conversation_id = query_text (cli->db, SQL_LATEST_CONVERSATION, user_id, agent_id, &error);
+          conversation_id = query_text (cli->db, SQL_LATEST_CONVERSATION, user_id, agent_id,
+                                        &error);
           if (error != NULL)
             return confab_cli_fail (error);
         }

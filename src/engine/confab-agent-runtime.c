@@ -213,7 +213,8 @@ confab_agent_runtime_lookup_answer (ConfabDatabase  *db,
   if (rc == SQLITE_DONE)
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-                   _("No message with the identifier “%s” exists in this workspace"), message_id);
+                   _("No message with the identifier “%s” exists in this workspace"),
+                   message_id);
       return FALSE;
     }
   if (rc != SQLITE_ROW)
@@ -442,7 +443,8 @@ find_agent (ConfabDatabase  *db,
                  _("No agent with the id or name “%s” exists in this workspace"), id_or_name);
   else
     g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_CONFLICT,
-                 _("%u agents are called “%s”: name the agent by its id"), named->len, id_or_name);
+                 _("%u agents are called “%s”: name the agent by its id"),
+                 named->len, id_or_name);
   return NULL;
 }
 
@@ -556,6 +558,7 @@ llm_failed (GTask  *task,
   ConfabDatabase *db = reply->self->db;
   g_autoptr (GError) save_error = NULL;
   g_autoptr (ConfabMessage) message = NULL;
+  gboolean saved;
 
   g_debug ("The model of “%s” failed: %s",
            confab_agent_get_name (reply->llm_agent ? reply->llm_agent : reply->agent),
@@ -588,8 +591,11 @@ llm_failed (GTask  *task,
   confab_message_set_error (message, error->message);
   confab_message_set_latency_ms (message, elapsed_ms (reply));
 
-  if (!(reply->reply != NULL ? confab_repository_update (db, CONFAB_ENTITY (message), NULL, &save_error)
-                             : confab_repository_create (db, CONFAB_ENTITY (message), NULL, &save_error)))
+  if (reply->reply != NULL)
+    saved = confab_repository_update (db, CONFAB_ENTITY (message), NULL, &save_error);
+  else
+    saved = confab_repository_create (db, CONFAB_ENTITY (message), NULL, &save_error);
+  if (!saved)
     g_debug ("Could not record the failed reply: %s", save_error->message);
   else
     {
@@ -704,13 +710,13 @@ on_chat_done (GObject      *source,
   if (chat != NULL)
     {
       const char *model = confab_chat_result_get_model (chat);
+      gint64 tokens_in = confab_chat_result_get_tokens_in (chat);
+      gint64 tokens_out = confab_chat_result_get_tokens_out (chat);
 
       if (is_set (model))
         confab_message_set_model (message, model);
-      confab_message_set_tokens_in (message,
-                                    (int) CLAMP (confab_chat_result_get_tokens_in (chat), 0, G_MAXINT));
-      confab_message_set_tokens_out (message,
-                                     (int) CLAMP (confab_chat_result_get_tokens_out (chat), 0, G_MAXINT));
+      confab_message_set_tokens_in (message, (int) CLAMP (tokens_in, 0, G_MAXINT));
+      confab_message_set_tokens_out (message, (int) CLAMP (tokens_out, 0, G_MAXINT));
     }
   confab_message_set_latency_ms (message, elapsed_ms (reply));
 
@@ -956,7 +962,8 @@ dispatch (gpointer user_data)
         {
           g_clear_object (&target);
           error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                               _("The rule “%s” hands off to “%s”, which is not an LLM agent"),
+                               _("The rule “%s” hands off to “%s”, which is not an LLM "
+                                 "agent"),
                                match->rule_name ? match->rule_name : "", match->handoff_agent);
         }
       if (target == NULL)

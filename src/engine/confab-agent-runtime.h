@@ -73,46 +73,46 @@ typedef void (*ConfabRuntimeEventFunc) (ConfabRuntimeEvent  event,
                                         gpointer            user_data);
 
 /* store: nullable, a new ConfabSecretStore when NULL. */
-ConfabAgentRuntime *confab_agent_runtime_new                (ConfabDatabase          *db,
-                                                             ConfabSecretStore       *store);
-ConfabDatabase     *confab_agent_runtime_get_database       (ConfabAgentRuntime      *self);
-ConfabSecretStore  *confab_agent_runtime_get_secret_store   (ConfabAgentRuntime      *self);
+ConfabAgentRuntime *confab_agent_runtime_new                (ConfabDatabase        *db,
+                                                             ConfabSecretStore     *store);
+ConfabDatabase     *confab_agent_runtime_get_database       (ConfabAgentRuntime    *self);
+ConfabSecretStore  *confab_agent_runtime_get_secret_store   (ConfabAgentRuntime    *self);
 
 /* A new, empty conversation of user_id with agent_id (both must exist). */
-ConfabConversation *confab_agent_runtime_start_conversation (ConfabAgentRuntime      *self,
-                                                             const char              *user_id,
-                                                             const char              *agent_id,
-                                                             GError                 **error);
+ConfabConversation *confab_agent_runtime_start_conversation (ConfabAgentRuntime    *self,
+                                                             const char            *user_id,
+                                                             const char            *agent_id,
+                                                             GError               **error);
 
 /* Saves text as user_id's message (NULL: the conversation's user) in the
  * conversation and has its agent answer. on_event (nullable) is called on
  * the caller's main context as the reply appears. Cancelling stops the
  * model (the reply is kept as "cancelled"); the user message stays. */
-void                confab_agent_runtime_reply_async        (ConfabAgentRuntime      *self,
-                                                             const char              *conversation_id,
-                                                             const char              *user_id,
-                                                             const char              *text,
-                                                             ConfabRuntimeEventFunc   on_event,
-                                                             gpointer                 event_data,
-                                                             GCancellable            *cancellable,
-                                                             GAsyncReadyCallback      callback,
-                                                             gpointer                 user_data);
+void                confab_agent_runtime_reply_async        (ConfabAgentRuntime    *self,
+                                                             const char            *conversation_id,
+                                                             const char            *user_id,
+                                                             const char            *text,
+                                                             ConfabRuntimeEventFunc on_event,
+                                                             gpointer               event_data,
+                                                             GCancellable          *cancellable,
+                                                             GAsyncReadyCallback    callback,
+                                                             gpointer               user_data);
 /* The agent's reply as saved (transfer full), or NULL: with error set when
  * the reply failed (the message, if one was made, has status "error" or
  * "cancelled" and error G_IO_ERROR_CANCELLED for a cancel), without an
  * error when the agent stays silent (a person holds the conversation, or a
  * rule's action needed no words). */
-ConfabMessage      *confab_agent_runtime_reply_finish       (ConfabAgentRuntime      *self,
-                                                             GAsyncResult            *result,
-                                                             GError                 **error);
+ConfabMessage      *confab_agent_runtime_reply_finish       (ConfabAgentRuntime    *self,
+                                                             GAsyncResult          *result,
+                                                             GError               **error);
 
 /* What produced a stored message: *out_answered_by "rule", "fallback",
  * "model" or NULL (a person's message, or one written before this was
  * recorded), *out_rule_name the rule that matched or NULL. Both nullable. */
-gboolean            confab_agent_runtime_lookup_answer      (ConfabDatabase          *db,
-                                                             const char              *message_id,
-                                                             char                   **out_answered_by,
-                                                             char                   **out_rule_name,
-                                                             GError                 **error);
+gboolean            confab_agent_runtime_lookup_answer      (ConfabDatabase        *db,
+                                                             const char            *message_id,
+                                                             char                 **out_answered_by,
+                                                             char                 **out_rule_name,
+                                                             GError               **error);
 
 G_END_DECLS

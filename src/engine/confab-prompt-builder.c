@@ -237,7 +237,8 @@ confab_prompt_builder_build (ConfabAgent          *agent,
   if (!is_set (model))
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                   _("The agent “%s” names no model, and the provider “%s” has no default model"),
+                   _("The agent “%s” names no model, and the provider “%s” has no default "
+                     "model"),
                    confab_agent_get_name (agent), confab_provider_get_name (provider));
       return NULL;
     }
