@@ -6,6 +6,7 @@
 
 #include "confab-anthropic-client.h"
 #include "confab-error.h"
+#include "confab-json-util.h"
 #include "confab-sse-parser.h"
 
 struct _ConfabAnthropicClient
@@ -110,60 +111,13 @@ confab_anthropic_client_build_chat_message (ConfabLlmClient    *client,
   return msg;
 }
 
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-      json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    return json_node_get_object (node);
-  return NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    return json_node_get_array (node);
-  return NULL;
-}
-
-/* A count, or -1 when the member is missing (so set_usage () keeps what an
- * earlier event reported). */
-static gint64
-get_int (JsonObject *object,
-         const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
-    return json_node_get_int (node);
-  return -1;
-}
-
 static void
 report_usage (ConfabLlmClientStream *stream,
               JsonObject            *usage)
 {
   if (usage != NULL)
-    confab_llm_client_stream_set_usage (stream, get_int (usage, "input_tokens"),
-                                        get_int (usage, "output_tokens"));
+    confab_llm_client_stream_set_usage (stream, confab_json_get_int (usage, "input_tokens"),
+                                        confab_json_get_int (usage, "output_tokens"));
 }
 
 /* {"type": "error", "error": {"type": "overloaded_error", "message": ...}}:
@@ -179,14 +133,14 @@ check_error_object (ConfabLlmClientStream  *stream,
     {
       JsonObject *error_object = json_node_get_object (node);
 
-      return confab_llm_client_stream_error_event (stream, get_string (error_object, "message"),
-                                                   get_string (error_object, "type"), error);
+      return confab_llm_client_stream_error_event (stream, confab_json_get_string (error_object, "message"),
+                                                   confab_json_get_string (error_object, "type"), error);
     }
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_STRING)
     return confab_llm_client_stream_error_event (stream, json_node_get_string (node), NULL, error);
-  if (g_strcmp0 (get_string (object, "type"), "error") == 0)
-    return confab_llm_client_stream_error_event (stream, get_string (object, "message"), NULL,
+  if (g_strcmp0 (confab_json_get_string (object, "type"), "error") == 0)
+    return confab_llm_client_stream_error_event (stream, confab_json_get_string (object, "message"), NULL,
                                                  error);
   return TRUE;
 }
@@ -197,10 +151,10 @@ static void
 add_block_text (ConfabLlmClientStream *stream,
                 JsonObject            *block)
 {
-  const char *type = get_string (block, "type");
+  const char *type = confab_json_get_string (block, "type");
 
   if (type == NULL || strcmp (type, "text") == 0)
-    confab_llm_client_stream_add_text (stream, get_string (block, "text"));
+    confab_llm_client_stream_add_text (stream, confab_json_get_string (block, "text"));
 }
 
 static gboolean
@@ -227,34 +181,34 @@ on_sse_event (const char *event,
 
   /* Every event names its type twice; the data's is the one that counts
    * when the event line was left out. */
-  type = strcmp (event, "message") != 0 ? event : get_string (object, "type");
+  type = strcmp (event, "message") != 0 ? event : confab_json_get_string (object, "type");
   if (type == NULL)
     return TRUE;
 
   if (strcmp (type, "message_start") == 0)
     {
-      JsonObject *message = get_object (object, "message");
+      JsonObject *message = confab_json_get_object (object, "message");
 
-      confab_llm_client_stream_set_model (state->stream, get_string (message, "model"));
-      report_usage (state->stream, get_object (message, "usage"));
+      confab_llm_client_stream_set_model (state->stream, confab_json_get_string (message, "model"));
+      report_usage (state->stream, confab_json_get_object (message, "usage"));
     }
   else if (strcmp (type, "content_block_start") == 0)
     {
-      add_block_text (state->stream, get_object (object, "content_block"));
+      add_block_text (state->stream, confab_json_get_object (object, "content_block"));
     }
   else if (strcmp (type, "content_block_delta") == 0)
     {
-      JsonObject *delta = get_object (object, "delta");
+      JsonObject *delta = confab_json_get_object (object, "delta");
 
-      if (g_strcmp0 (get_string (delta, "type"), "text_delta") == 0)
-        confab_llm_client_stream_add_text (state->stream, get_string (delta, "text"));
+      if (g_strcmp0 (confab_json_get_string (delta, "type"), "text_delta") == 0)
+        confab_llm_client_stream_add_text (state->stream, confab_json_get_string (delta, "text"));
     }
   else if (strcmp (type, "message_delta") == 0)
     {
-      JsonObject *delta = get_object (object, "delta");
+      JsonObject *delta = confab_json_get_object (object, "delta");
 
-      confab_llm_client_stream_set_finish_reason (state->stream, get_string (delta, "stop_reason"));
-      report_usage (state->stream, get_object (object, "usage"));
+      confab_llm_client_stream_set_finish_reason (state->stream, confab_json_get_string (delta, "stop_reason"));
+      report_usage (state->stream, confab_json_get_object (object, "usage"));
     }
   else if (strcmp (type, "message_stop") == 0)
     {
@@ -346,12 +300,12 @@ confab_anthropic_client_parse_response (ConfabLlmClient        *client,
   if (!check_error_object (stream, object, error))
     return FALSE;
 
-  content = get_array (object, "content");
+  content = confab_json_get_array (object, "content");
   if (content == NULL)
     return confab_llm_client_stream_error_malformed (stream, data, len, error);
 
-  confab_llm_client_stream_set_model (stream, get_string (object, "model"));
-  report_usage (stream, get_object (object, "usage"));
+  confab_llm_client_stream_set_model (stream, confab_json_get_string (object, "model"));
+  report_usage (stream, confab_json_get_object (object, "usage"));
   for (guint i = 0; i < json_array_get_length (content); i++)
     {
       JsonNode *block = json_array_get_element (content, i);
@@ -359,7 +313,7 @@ confab_anthropic_client_parse_response (ConfabLlmClient        *client,
       if (JSON_NODE_HOLDS_OBJECT (block))
         add_block_text (stream, json_node_get_object (block));
     }
-  confab_llm_client_stream_set_finish_reason (stream, get_string (object, "stop_reason"));
+  confab_llm_client_stream_set_finish_reason (stream, confab_json_get_string (object, "stop_reason"));
   return TRUE;
 }
 
@@ -389,7 +343,7 @@ confab_anthropic_client_parse_models (ConfabLlmClient  *client,
 
   if (root == NULL)
     return NULL;
-  array = JSON_NODE_HOLDS_OBJECT (root) ? get_array (json_node_get_object (root), "data") : NULL;
+  array = JSON_NODE_HOLDS_OBJECT (root) ? confab_json_get_array (json_node_get_object (root), "data") : NULL;
   if (array == NULL)
     {
       confab_llm_client_error_malformed (client, data, len, error);
@@ -401,7 +355,7 @@ confab_anthropic_client_parse_models (ConfabLlmClient  *client,
     {
       JsonNode *item = json_array_get_element (array, i);
       const char *model_id = JSON_NODE_HOLDS_OBJECT (item)
-                             ? get_string (json_node_get_object (item), "id") : NULL;
+                             ? confab_json_get_string (json_node_get_object (item), "id") : NULL;
 
       if (model_id != NULL && *model_id != '\0')
         g_strv_builder_add (names, model_id);

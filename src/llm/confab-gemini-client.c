@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "confab-error.h"
+#include "confab-json-util.h"
 #include "confab-gemini-client.h"
 #include "confab-sse-parser.h"
 
@@ -147,66 +148,10 @@ confab_gemini_client_build_chat_message (ConfabLlmClient    *client,
   return msg;
 }
 
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-      json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    return json_node_get_object (node);
-  return NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    return json_node_get_array (node);
-  return NULL;
-}
-
-/* A count, or -1 when the member is missing. */
-static gint64
-get_int (JsonObject *object,
-         const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
-    return json_node_get_int (node);
-  return -1;
-}
-
-static gboolean
-get_boolean (JsonObject *object,
-             const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
-}
-
 static JsonObject *
 first_candidate (JsonObject *object)
 {
-  JsonArray *candidates = get_array (object, "candidates");
+  JsonArray *candidates = confab_json_get_array (object, "candidates");
   JsonNode *node;
 
   if (candidates == NULL || json_array_get_length (candidates) == 0)
@@ -224,8 +169,8 @@ handle_response (ConfabLlmClientStream  *stream,
                  gboolean               *finished,
                  GError                **error)
 {
-  JsonObject *error_object = get_object (object, "error");
-  JsonObject *usage = get_object (object, "usageMetadata");
+  JsonObject *error_object = confab_json_get_object (object, "error");
+  JsonObject *usage = confab_json_get_object (object, "usageMetadata");
   JsonObject *candidate;
   JsonArray *parts;
   const char *finish_reason;
@@ -234,21 +179,21 @@ handle_response (ConfabLlmClientStream  *stream,
 
   if (error_object != NULL)
     {
-      const char *status = get_string (error_object, "status");
+      const char *status = confab_json_get_string (error_object, "status");
 
-      return confab_llm_client_stream_error_event (stream, get_string (error_object, "message"),
+      return confab_llm_client_stream_error_event (stream, confab_json_get_string (error_object, "message"),
                                                    status, error);
     }
 
-  confab_llm_client_stream_set_model (stream, get_string (object, "modelVersion"));
+  confab_llm_client_stream_set_model (stream, confab_json_get_string (object, "modelVersion"));
   if (usage != NULL)
-    confab_llm_client_stream_set_usage (stream, get_int (usage, "promptTokenCount"),
-                                        get_int (usage, "candidatesTokenCount"));
+    confab_llm_client_stream_set_usage (stream, confab_json_get_int (usage, "promptTokenCount"),
+                                        confab_json_get_int (usage, "candidatesTokenCount"));
 
   candidate = first_candidate (object);
   if (candidate == NULL)
     {
-      const char *block_reason = get_string (get_object (object, "promptFeedback"), "blockReason");
+      const char *block_reason = confab_json_get_string (confab_json_get_object (object, "promptFeedback"), "blockReason");
 
       if (block_reason != NULL)
         {
@@ -261,18 +206,18 @@ handle_response (ConfabLlmClientStream  *stream,
       return TRUE; /* usage only */
     }
 
-  parts = get_array (get_object (candidate, "content"), "parts");
+  parts = confab_json_get_array (confab_json_get_object (candidate, "content"), "parts");
   for (guint i = 0; parts != NULL && i < json_array_get_length (parts); i++)
     {
       JsonNode *node = json_array_get_element (parts, i);
       JsonObject *part = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 
       /* A thinking model's thoughts are not part of the reply. */
-      if (part != NULL && !get_boolean (part, "thought"))
-        confab_llm_client_stream_add_text (stream, get_string (part, "text"));
+      if (part != NULL && !confab_json_get_boolean (part, "thought"))
+        confab_llm_client_stream_add_text (stream, confab_json_get_string (part, "text"));
     }
 
-  finish_reason = get_string (candidate, "finishReason");
+  finish_reason = confab_json_get_string (candidate, "finishReason");
   if (finish_reason != NULL && *finish_reason != '\0')
     {
       confab_llm_client_stream_set_finish_reason (stream, finish_reason);
@@ -447,7 +392,7 @@ confab_gemini_client_build_models_message (ConfabLlmClient  *client,
 static gboolean
 supports_generate_content (JsonObject *model)
 {
-  JsonArray *methods = get_array (model, "supportedGenerationMethods");
+  JsonArray *methods = confab_json_get_array (model, "supportedGenerationMethods");
 
   if (methods == NULL)
     return TRUE;
@@ -492,7 +437,7 @@ confab_gemini_client_parse_models (ConfabLlmClient  *client,
     {
       JsonNode *item = json_array_get_element (array, i);
       JsonObject *model = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
-      const char *name = get_string (model, "name");
+      const char *name = confab_json_get_string (model, "name");
 
       if (name == NULL || !supports_generate_content (model))
         continue;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "confab-json-util.h"
 #include "confab-ndjson-parser.h"
 #include "confab-ollama-client.h"
 
@@ -122,54 +123,6 @@ confab_ollama_client_build_chat_message (ConfabLlmClient    *client,
   return msg;
 }
 
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-      json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    return json_node_get_object (node);
-  return NULL;
-}
-
-/* A count, or -1 when there is none. */
-static gint64
-get_int (JsonObject *object,
-         const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-      (json_node_get_value_type (node) == G_TYPE_INT64 ||
-       json_node_get_value_type (node) == G_TYPE_DOUBLE))
-    return json_node_get_int (node);
-  return -1;
-}
-
-static gboolean
-get_bool (JsonObject *object,
-          const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
-         json_node_get_boolean (node);
-}
-
 /* {"error": "text"} (or {"error": {"message": ...}} from a proxy): FALSE
  * with the error when object is one. */
 static gboolean
@@ -184,13 +137,13 @@ check_error_object (ConfabLlmClientStream  *stream,
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
       JsonObject *error_object = json_node_get_object (node);
-      const char *code = get_string (error_object, "code");
+      const char *code = confab_json_get_string (error_object, "code");
 
-      return confab_llm_client_stream_error_event (stream, get_string (error_object, "message"),
-                                                   code ? code : get_string (error_object, "type"),
+      return confab_llm_client_stream_error_event (stream, confab_json_get_string (error_object, "message"),
+                                                   code ? code : confab_json_get_string (error_object, "type"),
                                                    error);
     }
-  return confab_llm_client_stream_error_event (stream, get_string (object, "error"), NULL, error);
+  return confab_llm_client_stream_error_event (stream, confab_json_get_string (object, "error"), NULL, error);
 }
 
 /* One reply object, streamed or not:
@@ -202,17 +155,17 @@ static gboolean
 report_object (ConfabLlmClientStream *stream,
                JsonObject            *object)
 {
-  JsonObject *message = get_object (object, "message");
+  JsonObject *message = confab_json_get_object (object, "message");
 
-  confab_llm_client_stream_set_model (stream, get_string (object, "model"));
-  confab_llm_client_stream_add_text (stream, get_string (message, "content"));
+  confab_llm_client_stream_set_model (stream, confab_json_get_string (object, "model"));
+  confab_llm_client_stream_add_text (stream, confab_json_get_string (message, "content"));
   /* Only the last object has these; missing ones change nothing (and
    * prompt_eval_count is left out when the whole prompt came from the
    * cache). */
-  confab_llm_client_stream_set_finish_reason (stream, get_string (object, "done_reason"));
-  confab_llm_client_stream_set_usage (stream, get_int (object, "prompt_eval_count"),
-                                      get_int (object, "eval_count"));
-  return get_bool (object, "done");
+  confab_llm_client_stream_set_finish_reason (stream, confab_json_get_string (object, "done_reason"));
+  confab_llm_client_stream_set_usage (stream, confab_json_get_int (object, "prompt_eval_count"),
+                                      confab_json_get_int (object, "eval_count"));
+  return confab_json_get_boolean (object, "done");
 }
 
 static gboolean
@@ -334,7 +287,7 @@ confab_ollama_client_parse_response (ConfabLlmClient        *client,
   object = json_node_get_object (root);
   if (!check_error_object (stream, object, error))
     return FALSE;
-  if (get_object (object, "message") == NULL)
+  if (confab_json_get_object (object, "message") == NULL)
     return confab_llm_client_stream_error_malformed (stream, data, len, error);
 
   /* A whole reply is complete, whatever its "done" says. */
@@ -382,10 +335,10 @@ confab_ollama_client_parse_models (ConfabLlmClient  *client,
     {
       JsonNode *item = json_array_get_element (array, i);
       JsonObject *model = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
-      const char *name = get_string (model, "name");
+      const char *name = confab_json_get_string (model, "name");
 
       if (name == NULL || *name == '\0')
-        name = get_string (model, "model");
+        name = confab_json_get_string (model, "model");
       if (name != NULL && *name != '\0')
         g_strv_builder_add (names, name);
     }

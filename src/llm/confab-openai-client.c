@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "confab-error.h"
+#include "confab-json-util.h"
 #include "confab-openai-client.h"
 #include "confab-sse-parser.h"
 
@@ -120,40 +121,6 @@ confab_openai_client_build_chat_message (ConfabLlmClient    *client,
   return msg;
 }
 
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-      json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    return json_node_get_object (node);
-  return NULL;
-}
-
-static gint64
-get_int (JsonObject *object,
-         const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
-    return json_node_get_int (node);
-  return -1;
-}
-
 /* {"error": {"message": ...}} or {"error": "text"}; FALSE when it is one. */
 static gboolean
 check_error_object (ConfabLlmClientStream  *stream,
@@ -167,25 +134,25 @@ check_error_object (ConfabLlmClientStream  *stream,
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
       JsonObject *error_object = json_node_get_object (node);
-      const char *code = get_string (error_object, "code");
+      const char *code = confab_json_get_string (error_object, "code");
 
-      return confab_llm_client_stream_error_event (stream, get_string (error_object, "message"),
-                                                   code ? code : get_string (error_object, "type"),
+      return confab_llm_client_stream_error_event (stream, confab_json_get_string (error_object, "message"),
+                                                   code ? code : confab_json_get_string (error_object, "type"),
                                                    error);
     }
-  return confab_llm_client_stream_error_event (stream, get_string (object, "error"), NULL, error);
+  return confab_llm_client_stream_error_event (stream, confab_json_get_string (object, "error"), NULL, error);
 }
 
 static void
 report_usage_and_model (ConfabLlmClientStream *stream,
                         JsonObject            *object)
 {
-  JsonObject *usage = get_object (object, "usage");
+  JsonObject *usage = confab_json_get_object (object, "usage");
 
-  confab_llm_client_stream_set_model (stream, get_string (object, "model"));
+  confab_llm_client_stream_set_model (stream, confab_json_get_string (object, "model"));
   if (usage != NULL)
-    confab_llm_client_stream_set_usage (stream, get_int (usage, "prompt_tokens"),
-                                        get_int (usage, "completion_tokens"));
+    confab_llm_client_stream_set_usage (stream, confab_json_get_int (usage, "prompt_tokens"),
+                                        confab_json_get_int (usage, "completion_tokens"));
 }
 
 static JsonObject *
@@ -233,9 +200,9 @@ on_sse_event (const char *event,
 
   report_usage_and_model (state->stream, object);
   choice = first_choice (object);
-  delta = get_object (choice, "delta");
-  confab_llm_client_stream_add_text (state->stream, get_string (delta, "content"));
-  confab_llm_client_stream_set_finish_reason (state->stream, get_string (choice, "finish_reason"));
+  delta = confab_json_get_object (choice, "delta");
+  confab_llm_client_stream_add_text (state->stream, confab_json_get_string (delta, "content"));
+  confab_llm_client_stream_set_finish_reason (state->stream, confab_json_get_string (choice, "finish_reason"));
   return TRUE;
 }
 
@@ -309,13 +276,13 @@ confab_openai_client_parse_response (ConfabLlmClient        *client,
     return FALSE;
 
   choice = first_choice (object);
-  message = get_object (choice, "message");
+  message = confab_json_get_object (choice, "message");
   if (message == NULL)
     return confab_llm_client_stream_error_malformed (stream, data, len, error);
 
   report_usage_and_model (stream, object);
-  confab_llm_client_stream_add_text (stream, get_string (message, "content"));
-  confab_llm_client_stream_set_finish_reason (stream, get_string (choice, "finish_reason"));
+  confab_llm_client_stream_add_text (stream, confab_json_get_string (message, "content"));
+  confab_llm_client_stream_set_finish_reason (stream, confab_json_get_string (choice, "finish_reason"));
   return TRUE;
 }
 
@@ -359,7 +326,7 @@ confab_openai_client_parse_models (ConfabLlmClient  *client,
     {
       JsonNode *item = json_array_get_element (array, i);
       const char *id = JSON_NODE_HOLDS_OBJECT (item)
-                         ? get_string (json_node_get_object (item), "id")
+                         ? confab_json_get_string (json_node_get_object (item), "id")
                          : NULL;
 
       if (id != NULL && *id != '\0')
