@@ -1,6 +1,7 @@
 /* The agent runtime: the prompt builder (system prompt, numbered context,
  * history trimming), rule-based, LLM and hybrid replies against the mock
- * server, escalation and the end action, and confab-cli chat and
+ * server, escalation and the end action, teams (router, sequential,
+ * round_robin, a failing member, cancellation), and confab-cli chat and
  * conversations show end to end.
  *
  * Run through tools/run-tests (a session bus and a throwaway keyring): the
@@ -1706,6 +1707,317 @@ expected_match (ConfabDatabase *db,
   return match;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Teams                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A question for the demo's dental clinic that the bakery has no rule for. */
+#define DENTAL_QUESTION "My tooth hurts, I think I have a toothache"
+#define MONDAYS_NOTE    "Noted: closed on Mondays."
+
+/* Answers the bakery's opening hours (which mention Mondays). */
+static const char mondays_rules[] =
+  "{\"rules\": ["
+  " {\"name\": \"Mondays\", \"enabled\": true, \"priority\": 1, \"match\": \"keywords_any\","
+  "  \"patterns\": [\"mondays\"], \"responses\": [\"" MONDAYS_NOTE "\"]}"
+  "], \"fallback\": [\"Mondays?\"]}";
+
+static const char ping_rules[] =
+  "{\"rules\": ["
+  " {\"name\": \"Ping\", \"enabled\": true, \"priority\": 1, \"match\": \"keywords_any\","
+  "  \"patterns\": [\"start\", \"pong\"], \"responses\": [\"ping\"]}"
+  "], \"fallback\": [\"ping?\"]}";
+
+static const char pong_rules[] =
+  "{\"rules\": ["
+  " {\"name\": \"Pong\", \"enabled\": true, \"priority\": 1, \"match\": \"keywords_any\","
+  "  \"patterns\": [\"ping\"], \"responses\": [\"pong\"]}"
+  "], \"fallback\": [\"pong?\"]}";
+
+/* A team of the members (NULL-terminated), in that order. */
+static ConfabTeam *
+add_team (ConfabDatabase *db,
+          const char     *name,
+          const char     *mode,
+          int             max_turns,
+          ...)
+{
+  ConfabTeam *team = confab_team_new (name);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  ConfabAgent *member;
+  va_list ap;
+
+  confab_team_set_mode (team, mode);
+  confab_team_set_max_turns (team, max_turns);
+  create (db, team);
+
+  va_start (ap, max_turns);
+  while ((member = va_arg (ap, ConfabAgent *)) != NULL)
+    g_ptr_array_add (ids, (char *) id_of (member));
+  va_end (ap);
+  g_ptr_array_add (ids, NULL);
+  confab_team_set_members (db, id_of (team), (const char * const *) ids->pdata, NULL, NULL,
+                           &error);
+  g_assert_no_error (error);
+  return team;
+}
+
+static char *
+start_team (Fixture    *f,
+            ConfabTeam *team)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabConversation) c = NULL;
+
+  c = confab_agent_runtime_start_team_conversation (f->runtime, id_of (f->user), id_of (team),
+                                                    &error);
+  g_assert_no_error (error);
+  g_assert_null (confab_conversation_get_agent_id (c));
+  g_assert_cmpstr (confab_conversation_get_team_id (c), ==, id_of (team));
+  return g_strdup (id_of (c));
+}
+
+/* The conversation's messages, oldest first. */
+static GPtrArray *
+list_messages (ConfabDatabase *db,
+               const char     *conversation_id)
+{
+  g_autoptr (GError) error = NULL;
+  GPtrArray *all;
+
+  all = confab_repository_list (db, CONFAB_TYPE_MESSAGE, "conversation_id", conversation_id,
+                                &error);
+  g_assert_no_error (error);
+  return all;
+}
+
+/* The index-th message was written by agent (NULL: the user) with content
+ * (NULL: any) and status. */
+static void
+assert_message (GPtrArray   *all,
+                guint        index,
+                ConfabAgent *agent,
+                const char  *content,
+                const char  *status)
+{
+  ConfabMessage *message;
+
+  g_assert_cmpuint (index, <, all->len);
+  message = g_ptr_array_index (all, index);
+  g_assert_cmpstr (confab_message_get_role (message), ==, agent != NULL ? "assistant" : "user");
+  g_assert_cmpstr (confab_message_get_agent_id (message), ==, agent != NULL ? id_of (agent) : NULL);
+  if (content != NULL)
+    g_assert_cmpstr (confab_message_get_content (message), ==, content);
+  g_assert_cmpstr (confab_message_get_status (message), ==, status);
+  if (index > 0)
+    g_assert_cmpstr (confab_message_get_parent_message_id (message), ==,
+                     id_of (g_ptr_array_index (all, index - 1)));
+}
+
+/* The demo's Front Desk routes each message to the member whose rules match
+ * it; when none does, the first member answers. */
+static void
+test_team_router (void)
+{
+  g_autoptr (ConfabTestWorkspace) ws = confab_test_workspace_new ();
+  g_autoptr (ConfabAgentRuntime) runtime = confab_agent_runtime_new (ws->db, NULL);
+  g_autoptr (ConfabTeam) team = NULL;
+  g_autoptr (ConfabAgent) bakery = NULL;
+  g_autoptr (ConfabAgent) dental = NULL;
+  g_autoptr (ConfabUser) maya = NULL;
+  g_autoptr (ConfabConversation) c = NULL;
+  g_autoptr (ConfabRuleMatch) hours = NULL;
+  g_autoptr (ConfabRuleMatch) toothache = NULL;
+  g_autoptr (ConfabRuleMatch) bakery_miss = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (Run) run = { 0 };
+
+  import_demo (ws->db);
+  team = confab_repository_find (ws->db, CONFAB_TYPE_TEAM, "name", "Front Desk", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (confab_team_get_mode (team), ==, "router");
+  bakery = confab_repository_find (ws->db, CONFAB_TYPE_AGENT, "name", "Bakery Concierge", &error);
+  g_assert_no_error (error);
+  dental = confab_repository_find (ws->db, CONFAB_TYPE_AGENT, "name", "Maple Dental Receptionist",
+                                   &error);
+  g_assert_no_error (error);
+  maya = confab_repository_find (ws->db, CONFAB_TYPE_USER, "username", "maya", &error);
+  g_assert_no_error (error);
+  c = confab_agent_runtime_start_team_conversation (runtime, id_of (maya), id_of (team), &error);
+  g_assert_no_error (error);
+
+  hours = expected_match (ws->db, "Bakery Concierge", "maya", "are you open on sunday?", 0, 0);
+  g_assert_cmpint (hours->rule_index, >=, 0);
+  reply (runtime, id_of (c), "are you open on sunday?", &run);
+  g_assert_no_error (run.error);
+  g_assert_cmpstr (run.events->str, ==, "SDE");
+  g_assert_cmpstr (confab_message_get_agent_id (run.message), ==, id_of (bakery));
+  g_assert_cmpstr (confab_message_get_content (run.message), ==, hours->response);
+  assert_answer (ws->db, run.message, "rule", hours->rule_name);
+
+  /* The bakery (first) has no rule for it, the dental clinic has. */
+  bakery_miss = expected_match (ws->db, "Bakery Concierge", "maya", DENTAL_QUESTION, 1, 0);
+  g_assert_cmpint (bakery_miss->rule_index, ==, -1);
+  toothache = expected_match (ws->db, "Maple Dental Receptionist", "maya", DENTAL_QUESTION, 0, 0);
+  g_assert_cmpint (toothache->rule_index, >=, 0);
+  g_assert_null (toothache->action);
+  reply (runtime, id_of (c), DENTAL_QUESTION, &run);
+  g_assert_no_error (run.error);
+  g_assert_cmpstr (run.events->str, ==, "SDE");
+  g_assert_cmpstr (confab_message_get_agent_id (run.message), ==, id_of (dental));
+  g_assert_cmpstr (confab_message_get_content (run.message), ==, toothache->response);
+
+  /* Nobody has a rule: the first member answers, with its fallback. */
+  reply (runtime, id_of (c), "Hmm, bicycles?", &run);
+  g_assert_no_error (run.error);
+  g_assert_cmpstr (confab_message_get_agent_id (run.message), ==, id_of (bakery));
+  assert_answer (ws->db, run.message, "fallback", NULL);
+
+  all = list_messages (ws->db, id_of (c));
+  g_assert_cmpuint (all->len, ==, 6);
+  assert_message (all, 2, NULL, DENTAL_QUESTION, "complete");
+  assert_message (all, 3, dental, toothache->response, "complete");
+}
+
+/* Each member in order, each answering the previous reply. */
+static void
+test_team_sequential (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr (ConfabAgent) bakery = add_agent (f->db, "Bakery", "rule_based", NULL, bakery_rules);
+  g_autoptr (ConfabAgent) notes = add_agent (f->db, "Notes", "rule_based", NULL, mondays_rules);
+  g_autoptr (ConfabTeam) team = add_team (f->db, "Relay", "sequential", 1, bakery, notes, NULL);
+  g_autofree char *conversation_id = start_team (f, team);
+  g_autoptr (GPtrArray) all = NULL;
+  g_auto (Run) run = { 0 };
+
+  reply (f->runtime, conversation_id, "are you open on sunday?", &run);
+  g_assert_no_error (run.error);
+  g_assert_cmpstr (run.events->str, ==, "SDESDE");
+  g_assert_cmpstr (run.streamed->str, ==, OPENING_HOURS MONDAYS_NOTE);
+  /* The last reply is the answer. */
+  g_assert_cmpstr (confab_message_get_agent_id (run.message), ==, id_of (notes));
+  g_assert_cmpstr (confab_message_get_content (run.message), ==, MONDAYS_NOTE);
+
+  all = list_messages (f->db, conversation_id);
+  g_assert_cmpuint (all->len, ==, 3);
+  assert_message (all, 0, NULL, "are you open on sunday?", "complete");
+  assert_message (all, 1, bakery, OPENING_HOURS, "complete");
+  assert_message (all, 2, notes, MONDAYS_NOTE, "complete");
+  assert_answer (f->db, g_ptr_array_index (all, 2), "rule", "Mondays");
+}
+
+/* Members take turns until max_turns replies. */
+static void
+test_team_round_robin (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr (ConfabAgent) ping = add_agent (f->db, "Ping", "rule_based", NULL, ping_rules);
+  g_autoptr (ConfabAgent) pong = add_agent (f->db, "Pong", "rule_based", NULL, pong_rules);
+  g_autoptr (ConfabTeam) team = add_team (f->db, "Table tennis", "round_robin", 3, ping, pong,
+                                          NULL);
+  g_autofree char *conversation_id = start_team (f, team);
+  g_autoptr (GPtrArray) all = NULL;
+  g_auto (Run) run = { 0 };
+
+  reply (f->runtime, conversation_id, "start", &run);
+  g_assert_no_error (run.error);
+  g_assert_cmpstr (run.events->str, ==, "SDESDESDE");
+  g_assert_cmpstr (confab_message_get_agent_id (run.message), ==, id_of (ping));
+
+  all = list_messages (f->db, conversation_id);
+  g_assert_cmpuint (all->len, ==, 4);
+  assert_message (all, 0, NULL, "start", "complete");
+  assert_message (all, 1, ping, "ping", "complete");
+  assert_message (all, 2, pong, "pong", "complete");
+  assert_message (all, 3, ping, "ping", "complete");
+  g_assert_cmpstr (id_of (run.message), ==, id_of (g_ptr_array_index (all, 3)));
+}
+
+/* A failing member ends the run with its error; the replies before stay
+ * and the members after it do not answer. */
+static void
+test_team_failing_member (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr (ConfabAgent) bakery = add_agent (f->db, "Bakery", "rule_based", NULL, bakery_rules);
+  g_autoptr (ConfabAgent) llm = add_llm_agent (f, "llm", NULL, NULL);
+  g_autoptr (ConfabAgent) notes = add_agent (f->db, "Notes", "rule_based", NULL, mondays_rules);
+  g_autoptr (ConfabTeam) team = add_team (f->db, "Relay", "sequential", 1, bakery, llm, notes,
+                                          NULL);
+  g_autofree char *conversation_id = start_team (f, team);
+  g_autoptr (GPtrArray) all = NULL;
+  g_auto (Run) run = { 0 };
+
+  push_server_error (f->server);
+  reply (f->runtime, conversation_id, "are you open on sunday?", &run);
+  g_assert_null (run.message);
+  g_assert_error (run.error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER);
+  g_assert_nonnull (strstr (run.error->message, "the oven is on fire"));
+  g_assert_cmpstr (run.events->str, ==, "SDESE");
+  g_assert_cmpuint (confab_mock_llm_server_get_n_requests (f->server), ==, 1);
+
+  all = list_messages (f->db, conversation_id);
+  g_assert_cmpuint (all->len, ==, 3);
+  assert_message (all, 0, NULL, "are you open on sunday?", "complete");
+  assert_message (all, 1, bakery, OPENING_HOURS, "complete");
+  assert_message (all, 2, llm, "", "error");
+  g_assert_nonnull (strstr (confab_message_get_error (g_ptr_array_index (all, 2)),
+                            "the oven is on fire"));
+}
+
+/* One cancellable stops the whole run: between two replies, or while a
+ * member streams. */
+static void
+test_team_cancel (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr (ConfabAgent) bakery = add_agent (f->db, "Bakery", "rule_based", NULL, bakery_rules);
+  g_autoptr (ConfabAgent) llm = add_llm_agent (f, "llm", NULL, NULL);
+  g_autoptr (ConfabTeam) rules_first = add_team (f->db, "Rules first", "sequential", 1, bakery,
+                                                 llm, NULL);
+  g_autoptr (ConfabTeam) model_first = add_team (f->db, "Model first", "round_robin", 4, llm,
+                                                 bakery, NULL);
+  g_autofree char *first_id = start_team (f, rules_first);
+  g_autofree char *second_id = start_team (f, model_first);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable2 = g_cancellable_new ();
+  g_autoptr (GPtrArray) all = NULL;
+  g_auto (Run) run = { 0 };
+  ConfabMockResponse *response;
+
+  /* Cancelled during the bakery's reply: it is kept, the model is not asked. */
+  reply_full (f->runtime, first_id, "are you open on sunday?", cancellable, &run);
+  g_assert_null (run.message);
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (run.events->str, ==, "SDE");
+  g_assert_cmpuint (confab_mock_llm_server_get_n_requests (f->server), ==, 0);
+  all = list_messages (f->db, first_id);
+  g_assert_cmpuint (all->len, ==, 2);
+  assert_message (all, 1, bakery, OPENING_HOURS, "complete");
+  g_clear_pointer (&all, g_ptr_array_unref);
+
+  /* Cancelled while the model streams: its reply is kept as cancelled and
+   * nobody answers after it. */
+  response = confab_mock_response_new (200, "text/event-stream");
+  {
+    g_autofree char *a = sse_delta ("Once upon a time");
+
+    confab_mock_response_add_chunk (response, 0, a, -1);
+  }
+  confab_mock_response_set_endless_chatty (response, 50, ": keep-alive\n\n");
+  confab_mock_llm_server_push (f->server, response);
+  reply_full (f->runtime, second_id, "Tell me a long story", cancellable2, &run);
+  g_assert_null (run.message);
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (run.events->str, ==, "SDE");
+  all = list_messages (f->db, second_id);
+  g_assert_cmpuint (all->len, ==, 2);
+  assert_message (all, 1, llm, "Once upon a time", "cancelled");
+}
+
 static void
 test_cli_chat_rules (void)
 {
@@ -1801,10 +2113,27 @@ test_cli_chat_rules (void)
                       ==, 0);
   }
 
-  /* Teams: not yet. */
-  cli (&r, ws->path, "chat", "--team", "Front desk", "hello");
-  assert_status (&r, 2, "chat --team");
-  assert_contains (cli_err (&r), "teams are not supported yet", "stderr");
+  /* A team: the demo's Front Desk routes the question to the bakery and
+   * says who spoke. */
+  cli (&r, ws->path, "chat", "--team", "Front Desk", "are you open on sunday?");
+  assert_status (&r, 0, "chat --team \"Front Desk\"");
+  g_clear_pointer (&expected_out, g_free);
+  expected_out = g_strconcat (hours->response, "\n", NULL);
+  g_assert_cmpstr (cli_out (&r), ==, expected_out);
+  g_clear_pointer (&expected_err, g_free);
+  expected_err = g_strdup_printf ("— Bakery Concierge (rule “%s”)\n", hours->rule_name);
+  assert_contains (cli_err (&r), expected_err, "stderr");
+  assert_contains (cli_err (&r), "conversation: ", "stderr");
+  /* The same team conversation goes on; the dental clinic answers this. */
+  cli (&r, ws->path, "chat", "--team", "Front Desk", DENTAL_QUESTION);
+  assert_status (&r, 0, "chat --team, a dental question");
+  g_assert_null (strstr (cli_err (&r), "conversation: "));
+  assert_contains (cli_err (&r), "— Maple Dental Receptionist (rule “", "stderr");
+  cli (&r, ws->path, "chat", "--team", "Nobody", "hello");
+  assert_status (&r, 1, "chat with an unknown team");
+  assert_contains (cli_err (&r), "Nobody", "stderr");
+  cli (&r, ws->path, "chat", "--team", "Front Desk", "--agent", "IT Help Desk", "hello");
+  assert_status (&r, 2, "chat --team with --agent");
 
   /* A new conversation of another user that the rules hand to a person;
    * then the agent stays silent. */
@@ -2054,6 +2383,16 @@ main (int    argc,
   g_test_add ("/confab/runtime/llm/misconfigured", Fixture, NULL, fixture_set_up,
               test_llm_misconfigured, fixture_tear_down);
   g_test_add ("/confab/runtime/hybrid", Fixture, NULL, fixture_set_up, test_hybrid,
+              fixture_tear_down);
+
+  g_test_add_func ("/confab/runtime/team/router", test_team_router);
+  g_test_add ("/confab/runtime/team/sequential", Fixture, NULL, fixture_set_up,
+              test_team_sequential, fixture_tear_down);
+  g_test_add ("/confab/runtime/team/round-robin", Fixture, NULL, fixture_set_up,
+              test_team_round_robin, fixture_tear_down);
+  g_test_add ("/confab/runtime/team/failing-member", Fixture, NULL, fixture_set_up,
+              test_team_failing_member, fixture_tear_down);
+  g_test_add ("/confab/runtime/team/cancel", Fixture, NULL, fixture_set_up, test_team_cancel,
               fixture_tear_down);
 
   g_test_add_func ("/confab/runtime/cli/chat-rules", test_cli_chat_rules);

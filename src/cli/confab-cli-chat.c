@@ -13,10 +13,11 @@
 #include "confab-agent-runtime.h"
 #include "confab-cli-common.h"
 
-/* confab-cli chat: one message to an agent, its reply streamed to standard
- * output. Standard error says who spoke (the rule or the model), the
- * sources the reply cites and, for a new conversation, its id, so a script
- * can go on with --conversation. */
+/* confab-cli chat: one message to an agent or a team, the reply (a team's
+ * replies, one after the other) streamed to standard output. Standard error
+ * says who spoke (the agent, the rule or the model) after each reply, the
+ * sources it cites and, for a new conversation, its id, so a script can go
+ * on with --conversation. */
 
 /* Exit status after Ctrl+C, as a shell reports a command killed by SIGINT. */
 #define EXIT_INTERRUPTED 130
@@ -27,20 +28,28 @@
   "AND team_id IS NULL AND status IN ('active', 'escalated') "                   \
   "ORDER BY updated_at DESC, id LIMIT 1"
 
+/* The newest open conversation of a user with a team. */
+#define SQL_LATEST_TEAM_CONVERSATION                                             \
+  "SELECT id FROM conversations WHERE user_id = ? AND team_id = ? "              \
+  "AND agent_id IS NULL AND status IN ('active', 'escalated') "                  \
+  "ORDER BY updated_at DESC, id LIMIT 1"
+
 #define SQL_FIRST_ADMIN                                                          \
   "SELECT id FROM users WHERE role = 'admin' AND is_active = 1 "                 \
   "ORDER BY created_at, id LIMIT 1"
 
 typedef struct
 {
-  GCancellable  *cancellable;
-  ConfabMessage *message;
-  GError        *error;
-  gboolean       done;
-  gboolean       interrupted;
-  gboolean       printed;
-  gboolean       ends_in_newline;
-  int            write_errno;
+  ConfabDatabase *db;
+  gboolean        team;             /* several replies: who spoke after each */
+  GCancellable   *cancellable;
+  ConfabMessage  *message;
+  GError         *error;
+  gboolean        done;
+  gboolean        interrupted;
+  gboolean        printed;
+  gboolean        ends_in_newline;
+  int             write_errno;
 } ChatCall;
 
 static void
@@ -62,6 +71,9 @@ write_out (ChatCall   *call,
   call->ends_in_newline = text[len - 1] == '\n';
 }
 
+static void print_reply_done (ChatCall   *call,
+                              const char *message_id);
+
 static void
 on_event (ConfabRuntimeEvent  event,
           const char         *text,
@@ -81,8 +93,11 @@ on_event (ConfabRuntimeEvent  event,
         write_out (call, "\n");
       write_out (call, text);
       break;
-    case CONFAB_RUNTIME_EVENT_STARTED:
     case CONFAB_RUNTIME_EVENT_DONE:
+      if (call->team)
+        print_reply_done (call, text);
+      break;
+    case CONFAB_RUNTIME_EVENT_STARTED:
     default:
       break;
     }
@@ -138,7 +153,8 @@ query_text (ConfabDatabase  *db,
   return NULL;
 }
 
-/* An agent (by id or name) or a user (by id or username); NULL with error. */
+/* An agent or a team (by id or name) or a user (by id or username); NULL
+ * with error. */
 static gpointer
 find_entity (ConfabDatabase  *db,
              GType            type,
@@ -146,7 +162,8 @@ find_entity (ConfabDatabase  *db,
              GError         **error)
 {
   gboolean is_agent = type == CONFAB_TYPE_AGENT;
-  const char *column = is_agent ? "name" : "username";
+  gboolean is_team = type == CONFAB_TYPE_TEAM;
+  const char *column = is_agent || is_team ? "name" : "username";
   g_autoptr (GPtrArray) matches = NULL;
   g_autoptr (GError) local_error = NULL;
   gpointer entity;
@@ -165,7 +182,13 @@ find_entity (ConfabDatabase  *db,
     return NULL;
   if (matches->len == 1)
     return g_object_ref (g_ptr_array_index (matches, 0));
-  if (matches->len == 0 && is_agent)
+  if (matches->len == 0 && is_team)
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
+                 _("No team with the id or name “%s” exists in this workspace"), value);
+  else if (matches->len > 0 && is_team)
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_CONFLICT,
+                 _("%u teams are called “%s”: name the team by its id"), matches->len, value);
+  else if (matches->len == 0 && is_agent)
     g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
                  _("No agent with the id or name “%s” exists in this workspace"), value);
   else if (matches->len == 0)
@@ -253,6 +276,23 @@ print_citations (ConfabMessage *message)
     }
 }
 
+/* A team's reply is over: it ends its line, then who spoke and what it
+ * cites (a failed reply is reported at the end, with the run's error). */
+static void
+print_reply_done (ChatCall   *call,
+                  const char *message_id)
+{
+  g_autoptr (ConfabMessage) message = NULL;
+
+  message = confab_repository_get (call->db, CONFAB_TYPE_MESSAGE, message_id, NULL);
+  if (message == NULL || g_strcmp0 (confab_message_get_status (message), "complete") != 0)
+    return;
+  if (call->printed && !call->ends_in_newline)
+    write_out (call, "\n");
+  print_speaker (call->db, message);
+  print_citations (message);
+}
+
 static char *
 dup_conversation_status (ConfabDatabase *db,
                          const char     *conversation_id)
@@ -271,6 +311,7 @@ confab_cli_chat (ConfabCli  *cli,
   g_autoptr (GOptionContext) context = g_option_context_new (_("MESSAGE…"));
   g_autoptr (GError) error = NULL;
   g_autoptr (ConfabAgent) agent = NULL;
+  g_autoptr (ConfabTeam) team = NULL;
   g_autoptr (ConfabUser) user = NULL;
   g_autoptr (ConfabConversation) conversation = NULL;
   g_autoptr (ConfabAgentRuntime) runtime = NULL;
@@ -291,7 +332,7 @@ confab_cli_chat (ConfabCli  *cli,
     { "agent", 'a', 0, G_OPTION_ARG_STRING, &agent_arg,
       N_("The agent to talk to, by id or name"), N_("ID|NAME") },
     { "team", 't', 0, G_OPTION_ARG_STRING, &team_arg,
-      N_("The team to talk to (not supported yet)"), N_("ID|NAME") },
+      N_("The team to talk to, by id or name"), N_("ID|NAME") },
     { "user", 'u', 0, G_OPTION_ARG_STRING, &user_arg,
       N_("Who writes, by id or username (default: the conversation's user, else the first admin)"),
       N_("ID|USERNAME") },
@@ -305,23 +346,21 @@ confab_cli_chat (ConfabCli  *cli,
   g_log_writer_default_set_use_stderr (TRUE);
 
   g_option_context_set_summary (context,
-                                _("Send a message to an agent and print its reply on standard "
-                                  "output as it arrives; who answered and the sources it cites "
-                                  "go to standard error. Without --conversation or --new, the "
-                                  "latest open conversation of the user with the agent goes on; "
+                                _("Send a message to an agent or a team and print the reply on "
+                                  "standard output as it arrives; who answered and the sources "
+                                  "it cites go to standard error. Without --conversation or "
+                                  "--new, the latest open conversation of the user with the "
+                                  "agent or team goes on; "
                                   "a new conversation's id is printed on standard error as "
                                   "“conversation: ID”. Ctrl+C stops the reply."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!confab_cli_parse_strict (context, &argc, &argv, &status))
     return status;
 
-  if (team_arg != NULL)
-    {
-      g_printerr ("confab-cli: %s\n", _("teams are not supported yet"));
-      return CONFAB_CLI_USAGE;
-    }
-  if (agent_arg == NULL && conversation_arg == NULL)
-    return confab_cli_usage (context, _("chat needs --agent or --conversation"));
+  if (agent_arg != NULL && team_arg != NULL)
+    return confab_cli_usage (context, _("--agent and --team cannot go together"));
+  if (agent_arg == NULL && team_arg == NULL && conversation_arg == NULL)
+    return confab_cli_usage (context, _("chat needs --agent, --team or --conversation"));
   if (conversation_arg != NULL && new_conversation)
     return confab_cli_usage (context, _("--new and --conversation cannot go together"));
   if (argc < 2)
@@ -370,6 +409,22 @@ confab_cli_chat (ConfabCli  *cli,
         }
     }
 
+  if (team_arg != NULL)
+    {
+      team = find_entity (cli->db, CONFAB_TYPE_TEAM, team_arg, &error);
+      if (team == NULL)
+        return confab_cli_fail (error);
+      if (conversation != NULL &&
+          g_strcmp0 (confab_conversation_get_team_id (conversation),
+                     confab_entity_get_id (CONFAB_ENTITY (team))) != 0)
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("the conversation %s is not with the team “%s”"),
+                             conversation_arg, confab_team_get_name (team));
+          return confab_cli_usage (context, message);
+        }
+    }
+
   if (user_arg != NULL)
     {
       user = find_entity (cli->db, CONFAB_TYPE_USER, user_arg, &error);
@@ -407,19 +462,26 @@ confab_cli_chat (ConfabCli  *cli,
   else
     {
       const char *user_id = confab_entity_get_id (CONFAB_ENTITY (user));
-      const char *agent_id = confab_entity_get_id (CONFAB_ENTITY (agent));
+      const char *with_id = team != NULL ? confab_entity_get_id (CONFAB_ENTITY (team))
+                                         : confab_entity_get_id (CONFAB_ENTITY (agent));
 
       if (!new_conversation)
         {
-          conversation_id = query_text (cli->db, SQL_LATEST_CONVERSATION, user_id, agent_id,
-                                        &error);
+          conversation_id = query_text (cli->db,
+                                        team != NULL ? SQL_LATEST_TEAM_CONVERSATION
+                                                     : SQL_LATEST_CONVERSATION,
+                                        user_id, with_id, &error);
           if (error != NULL)
             return confab_cli_fail (error);
         }
       if (conversation_id == NULL)
         {
-          conversation = confab_agent_runtime_start_conversation (runtime, user_id, agent_id,
-                                                                  &error);
+          if (team != NULL)
+            conversation = confab_agent_runtime_start_team_conversation (runtime, user_id,
+                                                                         with_id, &error);
+          else
+            conversation = confab_agent_runtime_start_conversation (runtime, user_id, with_id,
+                                                                    &error);
           if (conversation == NULL)
             return confab_cli_fail (error);
           conversation_id = g_strdup (confab_entity_get_id (CONFAB_ENTITY (conversation)));
@@ -431,6 +493,10 @@ confab_cli_chat (ConfabCli  *cli,
 
   cancellable = g_cancellable_new ();
   call.cancellable = cancellable;
+  call.db = cli->db;
+  /* A team's conversation, named by --team or by --conversation. */
+  call.team = team != NULL ||
+              (conversation != NULL && confab_conversation_get_team_id (conversation) != NULL);
   sigint_id = g_unix_signal_add (SIGINT, on_sigint, &call);
 
   confab_agent_runtime_reply_async (runtime, conversation_id,
@@ -480,8 +546,12 @@ confab_cli_chat (ConfabCli  *cli,
       return CONFAB_CLI_OK;
     }
 
-  print_speaker (cli->db, call.message);
-  print_citations (call.message);
+  /* A team run said who spoke after each reply. */
+  if (!call.team)
+    {
+      print_speaker (cli->db, call.message);
+      print_citations (call.message);
+    }
   if (g_strcmp0 (status_after, "escalated") == 0)
     g_printerr ("confab-cli: %s\n", _("the conversation was handed to a person"));
   else if (g_strcmp0 (status_after, "ended") == 0)

@@ -15,6 +15,8 @@
 #include "confab-repository.h"
 #include "confab-retriever.h"
 #include "confab-rule-set.h"
+#include "confab-team-member.h"
+#include "confab-team.h"
 #include "confab-user.h"
 #include "confab-util.h"
 
@@ -30,6 +32,8 @@
 #define RULES_MODEL          "rules"
 /* A fallback streak is never longer than this many replies to read back. */
 #define MAX_MISSES_SCANNED   100
+/* Replies of a round_robin team run whose max_turns is not set. */
+#define DEFAULT_MAX_TURNS    6
 
 struct _ConfabAgentRuntime
 {
@@ -67,11 +71,11 @@ typedef struct
   gpointer                event_data;
 
   char                   *conversation_id;
-  char                   *text;
-  ConfabAgent            *agent;         /* the conversation's agent */
+  char                   *text;          /* what this agent answers */
+  ConfabAgent            *agent;         /* who answers: the conversation's agent or a member */
   ConfabUser             *user;          /* who wrote; may be NULL */
   ConfabMessage          *user_message;
-  gint64                  started_us;    /* when the user message was saved */
+  gint64                  started_us;    /* the saved user message, or a later team reply's start */
   guint                   turn;
   guint                   misses;
   GHashTable             *variables;
@@ -115,6 +119,47 @@ reply_free (gpointer data)
   if (reply->content != NULL)
     g_string_free (reply->content, TRUE);
   g_free (reply);
+}
+
+/* One user message and everything that answers it: the conversation's
+ * agent, or its team's members one reply after the other. Each reply is a
+ * Reply of its own (answer_async ()). */
+typedef struct
+{
+  ConfabAgentRuntime     *self;          /* not a reference: the task holds one */
+  ConfabRuntimeEventFunc  on_event;
+  gpointer                event_data;
+
+  char                   *conversation_id;
+  char                   *text;          /* what the user wrote */
+  ConfabUser             *user;          /* who wrote */
+  ConfabMessage          *user_message;
+  gint64                  started_us;    /* when the user message was saved */
+
+  ConfabAgent            *agent;         /* an agent's conversation: the agent */
+  ConfabTeam             *team;          /* a team's conversation: the team... */
+  GPtrArray              *members;       /* ...and its active members (ConfabAgent), by position */
+
+  guint                   n_replies;     /* made so far in this run */
+  char                   *input;         /* what the next member answers */
+  ConfabMessage          *last;          /* the newest reply of this run */
+} Run;
+
+static void
+run_free (gpointer data)
+{
+  Run *run = data;
+
+  g_free (run->conversation_id);
+  g_free (run->text);
+  g_clear_object (&run->user);
+  g_clear_object (&run->user_message);
+  g_clear_object (&run->agent);
+  g_clear_object (&run->team);
+  g_clear_pointer (&run->members, g_ptr_array_unref);
+  g_free (run->input);
+  g_clear_object (&run->last);
+  g_free (run);
 }
 
 static void
@@ -994,7 +1039,7 @@ dispatch (gpointer user_data)
  * conversation. */
 static gboolean
 save_user_message (ConfabAgentRuntime  *self,
-                   Reply               *reply,
+                   Run                 *run,
                    const char          *user_id,
                    gboolean            *out_silent,
                    GError             **error)
@@ -1008,12 +1053,12 @@ save_user_message (ConfabAgentRuntime  *self,
     return FALSE;
 
   conversation = confab_repository_get (self->db, CONFAB_TYPE_CONVERSATION,
-                                        reply->conversation_id, error);
+                                        run->conversation_id, error);
   if (conversation == NULL)
     goto rollback;
 
-  parent_id = dup_last_message_id (self->db, reply->conversation_id);
-  message = confab_message_new (reply->conversation_id, "user", reply->text);
+  parent_id = dup_last_message_id (self->db, run->conversation_id);
+  message = confab_message_new (run->conversation_id, "user", run->text);
   confab_message_set_parent_message_id (message, parent_id);
   confab_message_set_user_id (message, user_id);
   if (!confab_repository_create (self->db, CONFAB_ENTITY (message), user_id, error))
@@ -1031,7 +1076,7 @@ save_user_message (ConfabAgentRuntime  *self,
   if (!confab_database_commit (self->db, error))
     return FALSE;
 
-  reply->user_message = g_steal_pointer (&message);
+  run->user_message = g_steal_pointer (&message);
   *out_silent = confab_str_equal0 (confab_conversation_get_status (conversation), "escalated");
   return TRUE;
 
@@ -1040,19 +1085,60 @@ rollback:
   return FALSE;
 }
 
-/* Checks the conversation, its agent and the user before anything is
- * written. */
+/* The team and its active members, by position. */
 static gboolean
-prepare_reply (ConfabAgentRuntime  *self,
-               Reply               *reply,
-               const char          *user_id,
-               char               **out_user_id,
-               GError             **error)
+load_team (ConfabAgentRuntime  *self,
+           Run                 *run,
+           const char          *team_id,
+           GError             **error)
+{
+  g_autoptr (GPtrArray) members = NULL;
+
+  run->team = confab_repository_get (self->db, CONFAB_TYPE_TEAM, team_id, error);
+  if (run->team == NULL)
+    return FALSE;
+  members = confab_team_list_members (self->db, team_id, error);
+  if (members == NULL)
+    return FALSE;
+
+  /* A switched-off member takes no part. */
+  run->members = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < members->len; i++)
+    {
+      ConfabTeamMember *member = g_ptr_array_index (members, i);
+      g_autoptr (ConfabAgent) agent = NULL;
+
+      agent = confab_repository_get (self->db, CONFAB_TYPE_AGENT,
+                                     confab_team_member_get_agent_id (member), error);
+      if (agent == NULL)
+        return FALSE;
+      if (confab_agent_get_is_active (agent))
+        g_ptr_array_add (run->members, g_steal_pointer (&agent));
+    }
+  if (run->members->len == 0)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The team “%s” has no active member to answer"),
+                   confab_team_get_name (run->team));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Checks the conversation, its agent or team and the user before anything
+ * is written. */
+static gboolean
+prepare_run (ConfabAgentRuntime  *self,
+             Run                 *run,
+             const char          *user_id,
+             char               **out_user_id,
+             GError             **error)
 {
   g_autoptr (ConfabConversation) conversation = NULL;
   const char *agent_id;
+  const char *team_id;
 
-  if (reply->text == NULL || !g_utf8_validate (reply->text, -1, NULL))
+  if (run->text == NULL || !g_utf8_validate (run->text, -1, NULL))
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
                    _("The message is not valid UTF-8 text"));
@@ -1060,41 +1146,248 @@ prepare_reply (ConfabAgentRuntime  *self,
     }
 
   conversation = confab_repository_get (self->db, CONFAB_TYPE_CONVERSATION,
-                                        reply->conversation_id, error);
+                                        run->conversation_id, error);
   if (conversation == NULL)
     return FALSE;
 
   agent_id = confab_conversation_get_agent_id (conversation);
-  if (!is_set (agent_id))
+  team_id = confab_conversation_get_team_id (conversation);
+  if (is_set (agent_id))
     {
-      if (is_set (confab_conversation_get_team_id (conversation)))
-        g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                     _("The conversation “%s” is with a team; teams are not supported yet"),
-                     reply->conversation_id);
-      else
-        g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                     _("The conversation “%s” has no agent to answer"), reply->conversation_id);
-      return FALSE;
+      run->agent = confab_repository_get (self->db, CONFAB_TYPE_AGENT, agent_id, error);
+      if (run->agent == NULL)
+        return FALSE;
+      if (!confab_agent_get_is_active (run->agent))
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                       _("The agent “%s” is switched off: switch it on to chat with it"),
+                       confab_agent_get_name (run->agent));
+          return FALSE;
+        }
     }
-  reply->agent = confab_repository_get (self->db, CONFAB_TYPE_AGENT, agent_id, error);
-  if (reply->agent == NULL)
-    return FALSE;
-  if (!confab_agent_get_is_active (reply->agent))
+  else if (is_set (team_id))
+    {
+      if (!load_team (self, run, team_id, error))
+        return FALSE;
+    }
+  else
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                   _("The agent “%s” is switched off: switch it on to chat with it"),
-                   confab_agent_get_name (reply->agent));
+                   _("The conversation “%s” has no agent to answer"), run->conversation_id);
       return FALSE;
     }
 
   if (user_id == NULL)
     user_id = confab_conversation_get_user_id (conversation);
-  reply->user = confab_repository_get (self->db, CONFAB_TYPE_USER, user_id, error);
-  if (reply->user == NULL)
+  run->user = confab_repository_get (self->db, CONFAB_TYPE_USER, user_id, error);
+  if (run->user == NULL)
     return FALSE;
 
   *out_user_id = g_strdup (user_id);
   return TRUE;
+}
+
+/* One reply of the run: agent answers input (the user's text, or the
+ * previous member's reply in a team run) with the machinery above. The
+ * stored user message stays what the user wrote. */
+static void
+answer_async (GTask               *run_task,
+              ConfabAgent         *agent,
+              const char          *input,
+              GAsyncReadyCallback  callback)
+{
+  Run *run = g_task_get_task_data (run_task);
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSource) idle = NULL;
+  Reply *reply;
+
+  task = g_task_new (run->self, g_task_get_cancellable (run_task), callback,
+                     g_object_ref (run_task));
+  g_task_set_source_tag (task, answer_async);
+  /* A reply that was saved complete is returned as such, even when the
+   * cancellable fired too late to stop it; the paths that stop say so. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  reply = g_new0 (Reply, 1);
+  reply->self = run->self;
+  reply->on_event = run->on_event;
+  reply->event_data = run->event_data;
+  reply->conversation_id = g_strdup (run->conversation_id);
+  reply->text = g_strdup (input);
+  reply->agent = g_object_ref (agent);
+  reply->user = g_object_ref (run->user);
+  reply->user_message = g_object_ref (run->user_message);
+  /* Latency: the first reply counts from the saved user message, the next
+   * ones of a team run from when they start. */
+  reply->started_us = run->n_replies == 0 ? run->started_us : g_get_monotonic_time ();
+  g_task_set_task_data (task, reply, reply_free);
+
+  if (!count_turns (run->self->db, reply, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  reply->variables = confab_prompt_builder_new_variables (reply->agent, reply->user, NULL);
+
+  /* The answer, from the main loop. */
+  idle = g_idle_source_new ();
+  g_task_attach_source (task, idle, dispatch);
+}
+
+/* Whether agent's rules have a rule (not the fallback) for text. */
+static gboolean
+rules_match (Run         *run,
+             ConfabAgent *agent,
+             const char  *text)
+{
+  g_autoptr (ConfabRuleSet) rules = NULL;
+  g_autoptr (GHashTable) variables = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabRuleMatch *match;
+  gboolean matched;
+
+  if (confab_str_equal0 (confab_agent_get_agent_type (agent), "llm"))
+    return FALSE;
+  rules = confab_rule_set_parse (confab_agent_get_config (agent), &error);
+  if (rules == NULL)
+    {
+      g_debug ("The router skips “%s”: %s", confab_agent_get_name (agent), error->message);
+      return FALSE;
+    }
+  variables = confab_prompt_builder_new_variables (agent, run->user, NULL);
+  match = confab_rule_set_match (rules, text, 0, 0, variables, &error);
+  if (match == NULL)
+    {
+      g_debug ("The router skips “%s”: %s", confab_agent_get_name (agent),
+               error != NULL ? error->message : "no answer");
+      return FALSE;
+    }
+  matched = match->rule_index >= 0;
+  confab_rule_match_free (match);
+  return matched;
+}
+
+/* router: the first member (by position) with a rule for the user's text;
+ * LLM members have no rules and are passed over; when none matches, the
+ * first member answers. */
+static ConfabAgent *
+pick_router_member (Run *run)
+{
+  for (guint i = 0; i < run->members->len; i++)
+    {
+      ConfabAgent *agent = g_ptr_array_index (run->members, i);
+
+      if (rules_match (run, agent, run->text))
+        return agent;
+    }
+  return g_ptr_array_index (run->members, 0);
+}
+
+/* Who answers next, or NULL when the run is over.
+ *   router       one reply, by pick_router_member ()
+ *   sequential   each member once, in order
+ *   round_robin  the members in turn until max_turns replies (default
+ *                DEFAULT_MAX_TURNS); a stop phrase would end it sooner, but
+ *                teams have no config to hold one yet
+ * Every member after the first answers the previous reply. */
+static ConfabAgent *
+next_speaker (Run *run)
+{
+  const char *mode;
+  guint max_turns;
+
+  if (run->team == NULL)
+    return run->n_replies == 0 ? run->agent : NULL;
+
+  mode = confab_team_get_mode (run->team);
+  if (confab_str_equal0 (mode, "sequential"))
+    return run->n_replies < run->members->len ? g_ptr_array_index (run->members, run->n_replies)
+                                              : NULL;
+  if (confab_str_equal0 (mode, "round_robin"))
+    {
+      max_turns = confab_team_get_max_turns (run->team) > 0
+                    ? (guint) confab_team_get_max_turns (run->team)
+                    : DEFAULT_MAX_TURNS;
+      return run->n_replies < max_turns
+               ? g_ptr_array_index (run->members, run->n_replies % run->members->len)
+               : NULL;
+    }
+  return run->n_replies == 0 ? pick_router_member (run) : NULL;
+}
+
+static void on_answered (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data);
+
+static void
+run_next (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+  ConfabAgent *speaker = next_speaker (run);
+
+  if (speaker == NULL)
+    {
+      return_message (task, run->last);
+      return;
+    }
+  /* The first reply sees the cancellation itself (dispatch). */
+  if (run->n_replies > 0 && g_task_return_error_if_cancelled (task))
+    return;
+  answer_async (task, speaker, run->input, on_answered);
+}
+
+static void
+on_answered (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Run *run = g_task_get_task_data (task);
+  g_autoptr (ConfabMessage) message = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *status;
+
+  message = g_task_propagate_pointer (G_TASK (result), &error);
+  if (error != NULL)
+    {
+      /* A failing member ends the run; the replies so far stay. */
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (message == NULL)
+    {
+      /* Silent: a rule's action that needed no words; nobody goes on, and
+       * the run's newest reply (if any) is its answer. */
+      return_message (task, run->last);
+      return;
+    }
+
+  run->n_replies++;
+  g_set_object (&run->last, message);
+  g_free (run->input);
+  run->input = g_strdup (confab_message_get_content (message));
+
+  /* A rule that handed the conversation to a person or ended it ends the
+   * run too. */
+  if (run->team != NULL)
+    {
+      conversation = confab_repository_get (run->self->db, CONFAB_TYPE_CONVERSATION,
+                                            run->conversation_id, &error);
+      if (conversation == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      status = confab_conversation_get_status (conversation);
+      if (confab_str_equal0 (status, "escalated") || confab_str_equal0 (status, "ended"))
+        {
+          return_message (task, run->last);
+          return;
+        }
+    }
+  run_next (task);
 }
 
 void
@@ -1110,10 +1403,9 @@ confab_agent_runtime_reply_async (ConfabAgentRuntime     *self,
 {
   g_autoptr (GTask) task = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSource) idle = NULL;
   g_autofree char *writer_id = NULL;
   gboolean silent = FALSE;
-  Reply *reply;
+  Run *run;
 
   g_return_if_fail (CONFAB_IS_AGENT_RUNTIME (self));
   g_return_if_fail (conversation_id != NULL);
@@ -1125,22 +1417,23 @@ confab_agent_runtime_reply_async (ConfabAgentRuntime     *self,
    * cancellable fired too late to stop it; the paths that stop say so. */
   g_task_set_check_cancellable (task, FALSE);
 
-  reply = g_new0 (Reply, 1);
-  reply->self = self;
-  reply->on_event = on_event;
-  reply->event_data = event_data;
-  reply->conversation_id = g_strdup (conversation_id);
-  reply->text = g_strdup (text);
-  g_task_set_task_data (task, reply, reply_free);
+  run = g_new0 (Run, 1);
+  run->self = self;
+  run->on_event = on_event;
+  run->event_data = event_data;
+  run->conversation_id = g_strdup (conversation_id);
+  run->text = g_strdup (text);
+  run->input = g_strdup (text);
+  g_task_set_task_data (task, run, run_free);
 
   /* 1. The user message, committed before anything can fail. */
-  if (!prepare_reply (self, reply, user_id, &writer_id, &error) ||
-      !save_user_message (self, reply, writer_id, &silent, &error))
+  if (!prepare_run (self, run, user_id, &writer_id, &error) ||
+      !save_user_message (self, run, writer_id, &silent, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  reply->started_us = g_get_monotonic_time ();
+  run->started_us = g_get_monotonic_time ();
 
   /* 2. A person holds the conversation: the agent stays silent. */
   if (silent)
@@ -1149,16 +1442,8 @@ confab_agent_runtime_reply_async (ConfabAgentRuntime     *self,
       return;
     }
 
-  if (!count_turns (self->db, reply, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  reply->variables = confab_prompt_builder_new_variables (reply->agent, reply->user, NULL);
-
-  /* 3. The answer, from the main loop. */
-  idle = g_idle_source_new ();
-  g_task_attach_source (task, idle, dispatch);
+  /* 3. The answers, one reply after the other. */
+  run_next (task);
 }
 
 ConfabMessage *
@@ -1172,6 +1457,30 @@ confab_agent_runtime_reply_finish (ConfabAgentRuntime  *self,
                         NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+ConfabConversation *
+confab_agent_runtime_start_team_conversation (ConfabAgentRuntime  *self,
+                                              const char          *user_id,
+                                              const char          *team_id,
+                                              GError             **error)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (ConfabTeam) team = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_AGENT_RUNTIME (self), NULL);
+
+  if (!confab_repository_require_row (self->db, "users", _("user"), user_id, error))
+    return NULL;
+  team = confab_repository_get (self->db, CONFAB_TYPE_TEAM, team_id, error);
+  if (team == NULL)
+    return NULL;
+
+  conversation = confab_conversation_new (user_id);
+  confab_conversation_set_team_id (conversation, team_id);
+  if (!confab_repository_create (self->db, CONFAB_ENTITY (conversation), user_id, error))
+    return NULL;
+  return g_steal_pointer (&conversation);
 }
 
 ConfabConversation *

@@ -47,6 +47,25 @@ G_BEGIN_DECLS
  *                  response) is given, complete, with the LLM's error kept in
  *                  the message's error field.
  *
+ * A conversation with a team (team_id set, agent_id NULL) is answered by
+ * its active members, each reply as in 3. above and saved as its own
+ * assistant message with the member's agent_id (the stored user message
+ * stays what the user wrote):
+ *      router      the first member (by position) whose rules have a rule,
+ *                  not the fallback, for the user's text answers once; LLM
+ *                  members have no rules and are passed over; when no rule
+ *                  matches, the first member answers.
+ *      sequential  each member answers once, in order; a member after the
+ *                  first answers the previous member's reply.
+ *      round_robin the members take turns, each answering the previous
+ *                  reply (the first the user's text), until max_turns
+ *                  replies were made (6 when unset). Teams have no config,
+ *                  so there is no stop phrase yet.
+ * A failing member ends the run with its error (the replies so far stay);
+ * a reply that escalates or ends the conversation, or a silent rule, ends
+ * it too; one GCancellable stops the whole run (between replies, or the
+ * one streaming). The events come for each reply in turn.
+ *
  * Rule inputs: turn is the number of complete assistant replies in the
  * conversation so far; misses is the number of fallback answers in a row
  * just before (the newest assistant replies whose answered_by is
@@ -84,6 +103,12 @@ ConfabConversation *confab_agent_runtime_start_conversation (ConfabAgentRuntime 
                                                              const char            *agent_id,
                                                              GError               **error);
 
+/* A new, empty conversation of user_id with team_id (both must exist). */
+ConfabConversation *confab_agent_runtime_start_team_conversation (ConfabAgentRuntime  *self,
+                                                                  const char          *user_id,
+                                                                  const char          *team_id,
+                                                                  GError             **error);
+
 /* Saves text as user_id's message (NULL: the conversation's user) in the
  * conversation and has its agent answer. on_event (nullable) is called on
  * the caller's main context as the reply appears. Cancelling stops the
@@ -97,9 +122,10 @@ void                confab_agent_runtime_reply_async        (ConfabAgentRuntime 
                                                              GCancellable          *cancellable,
                                                              GAsyncReadyCallback    callback,
                                                              gpointer               user_data);
-/* The agent's reply as saved (transfer full), or NULL: with error set when
- * the reply failed (the message, if one was made, has status "error" or
- * "cancelled" and error G_IO_ERROR_CANCELLED for a cancel), without an
+/* The agent's reply as saved (transfer full; a team run's last reply), or
+ * NULL: with error set when the reply failed (the message, if one was made,
+ * has status "error" or "cancelled" and error G_IO_ERROR_CANCELLED for a
+ * cancel; a team's earlier replies stay), without an
  * error when the agent stays silent (a person holds the conversation, or a
  * rule's action needed no words). */
 ConfabMessage      *confab_agent_runtime_reply_finish       (ConfabAgentRuntime    *self,
