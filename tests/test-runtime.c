@@ -317,8 +317,11 @@ on_event (ConfabRuntimeEvent  event,
       {
         g_autoptr (ConfabMessage) stored = get_message (run->db, text);
 
+        /* A team run starts several replies: keep the latest. */
         g_string_append (run->events, "S");
+        g_free (run->started_id);
         run->started_id = g_strdup (text);
+        g_free (run->status_at_start);
         run->status_at_start = g_strdup (confab_message_get_status (stored));
       }
       break;
