@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "confab-error.h"
+#include "confab-json-util.h"
 #include "confab-llm-client.h"
 #include "confab-anthropic-client.h"
 #include "confab-gemini-client.h"
@@ -2231,3 +2232,28 @@ confab_llm_client_stream_error_malformed (ConfabLlmClientStream  *stream,
 {
   return confab_llm_client_error_malformed (stream->call->client, data, len, error);
 }
+
+/* An object carrying {"error": {"message", "code"|"type"}} or {"error": "text"}
+ * (OpenAI-style servers, Ollama and proxies in front of them): FALSE with
+ * the error event when it is one, TRUE otherwise. */
+gboolean
+confab_llm_client_stream_check_error (ConfabLlmClientStream  *stream,
+                                      JsonObject             *object,
+                                      GError                **error)
+{
+  JsonNode *node = json_object_get_member (object, "error");
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *error_object = json_node_get_object (node);
+      const char *code = confab_json_get_string (error_object, "code");
+
+      return confab_llm_client_stream_error_event (stream, confab_json_get_string (error_object, "message"),
+                                                   code ? code : confab_json_get_string (error_object, "type"),
+                                                   error);
+    }
+  return confab_llm_client_stream_error_event (stream, confab_json_get_string (object, "error"), NULL, error);
+}
+

@@ -317,6 +317,12 @@ gboolean           confab_llm_client_stream_error_event (ConfabLlmClientStream *
                                                          const char            *message,
                                                          const char            *code,
                                                          GError               **error);
+/* An object holding {"error": {"message", "code"|"type"}} or {"error": "text"}
+ * (OpenAI-style servers, Ollama): FALSE with the error event above when it is
+ * one, TRUE otherwise. */
+gboolean           confab_llm_client_stream_check_error (ConfabLlmClientStream *stream,
+                                                         JsonObject            *object,
+                                                         GError               **error);
 /* Bytes that are not what the format says (bad JSON in an event): PROVIDER,
  * quoting at most ~80 characters of data as valid UTF-8. */
 gboolean           confab_llm_client_stream_error_malformed (ConfabLlmClientStream *stream,

@@ -123,29 +123,6 @@ confab_ollama_client_build_chat_message (ConfabLlmClient    *client,
   return msg;
 }
 
-/* {"error": "text"} (or {"error": {"message": ...}} from a proxy): FALSE
- * with the error when object is one. */
-static gboolean
-check_error_object (ConfabLlmClientStream  *stream,
-                    JsonObject             *object,
-                    GError                **error)
-{
-  JsonNode *node = json_object_get_member (object, "error");
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObject *error_object = json_node_get_object (node);
-      const char *code = confab_json_get_string (error_object, "code");
-
-      return confab_llm_client_stream_error_event (stream, confab_json_get_string (error_object, "message"),
-                                                   code ? code : confab_json_get_string (error_object, "type"),
-                                                   error);
-    }
-  return confab_llm_client_stream_error_event (stream, confab_json_get_string (object, "error"), NULL, error);
-}
-
 /* One reply object, streamed or not:
  *   {"model", "message": {"role", "content"}, "done": false}
  *   {"model", "message": {...}, "done": true, "done_reason": "stop",
@@ -192,7 +169,7 @@ on_line (const char *line,
       return FALSE;
     }
   object = json_node_get_object (root);
-  if (!check_error_object (state->stream, object, &state->error))
+  if (!confab_llm_client_stream_check_error (state->stream, object, &state->error))
     return FALSE;
 
   if (report_object (state->stream, object))
@@ -285,7 +262,7 @@ confab_ollama_client_parse_response (ConfabLlmClient        *client,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return confab_llm_client_stream_error_malformed (stream, data, len, error);
   object = json_node_get_object (root);
-  if (!check_error_object (stream, object, error))
+  if (!confab_llm_client_stream_check_error (stream, object, error))
     return FALSE;
   if (confab_json_get_object (object, "message") == NULL)
     return confab_llm_client_stream_error_malformed (stream, data, len, error);

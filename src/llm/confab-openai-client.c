@@ -121,28 +121,6 @@ confab_openai_client_build_chat_message (ConfabLlmClient    *client,
   return msg;
 }
 
-/* {"error": {"message": ...}} or {"error": "text"}; FALSE when it is one. */
-static gboolean
-check_error_object (ConfabLlmClientStream  *stream,
-                    JsonObject             *object,
-                    GError                **error)
-{
-  JsonNode *node = json_object_get_member (object, "error");
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObject *error_object = json_node_get_object (node);
-      const char *code = confab_json_get_string (error_object, "code");
-
-      return confab_llm_client_stream_error_event (stream, confab_json_get_string (error_object, "message"),
-                                                   code ? code : confab_json_get_string (error_object, "type"),
-                                                   error);
-    }
-  return confab_llm_client_stream_error_event (stream, confab_json_get_string (object, "error"), NULL, error);
-}
-
 static void
 report_usage_and_model (ConfabLlmClientStream *stream,
                         JsonObject            *object)
@@ -195,7 +173,7 @@ on_sse_event (const char *event,
       return FALSE;
     }
   object = json_node_get_object (root);
-  if (!check_error_object (state->stream, object, &state->error))
+  if (!confab_llm_client_stream_check_error (state->stream, object, &state->error))
     return FALSE;
 
   report_usage_and_model (state->stream, object);
@@ -272,7 +250,7 @@ confab_openai_client_parse_response (ConfabLlmClient        *client,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return confab_llm_client_stream_error_malformed (stream, data, len, error);
   object = json_node_get_object (root);
-  if (!check_error_object (stream, object, error))
+  if (!confab_llm_client_stream_check_error (stream, object, error))
     return FALSE;
 
   choice = first_choice (object);
