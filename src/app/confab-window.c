@@ -13,7 +13,14 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "confab-agents-page.h"
+#include "confab-chats-page.h"
+#include "confab-escalations-page.h"
+#include "confab-knowledge-page.h"
+#include "confab-prompts-page.h"
 #include "confab-sidebar-row.h"
+#include "confab-teams-page.h"
+#include "confab-users-page.h"
 #include "confab-window.h"
 
 G_DEFINE_ENUM_TYPE (ConfabSection, confab_section,
@@ -65,7 +72,9 @@ struct _ConfabWindow
   GtkStack             *main_stack;
   AdwLeaflet           *leaflet;
   GtkListBox           *sidebar;
+  GtkWidget            *sidebar_pane;
   ConfabSidebarRow     *rows[CONFAB_N_SECTIONS];
+  GtkStack             *content_stack;
   GtkWidget            *content_pane;
   AdwWindowTitle       *content_title;
   AdwStatusPage        *section_page;
@@ -74,7 +83,9 @@ struct _ConfabWindow
   GtkWidget            *demo_button;
 
   GSettings            *settings;
+  ConfabPage           *pages[CONFAB_N_SECTIONS];
   ConfabDatabase       *database;
+  ConfabAgentRuntime   *runtime;
   GFile                *file;
   gulong                changed_handler;
   guint                 refresh_source;
@@ -252,6 +263,11 @@ update_content (ConfabWindow *self)
   adw_status_page_set_description (self->section_page, description);
   adw_window_title_set_title (self->content_title,
                               confab_sidebar_row_get_title (self->rows[section]));
+
+  if (welcome || self->database == NULL)
+    gtk_stack_set_visible_child (self->content_stack, self->content_pane);
+  else
+    gtk_stack_set_visible_child (self->content_stack, GTK_WIDGET (self->pages[section]));
 }
 
 static void
@@ -379,13 +395,76 @@ sidebar_row_activated_cb (ConfabWindow  *self,
                           GtkListBoxRow *row,
                           GtkListBox    *list_box)
 {
-  adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
 }
 
 static void
-back_clicked_cb (ConfabWindow *self)
+show_sidebar_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
 {
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->sidebar_pane));
+}
+
+static ConfabChatsPage *
+show_chats (ConfabWindow *self)
+{
+  confab_window_set_section (self, CONFAB_SECTION_CHATS);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
+  return CONFAB_CHATS_PAGE (self->pages[CONFAB_SECTION_CHATS]);
+}
+
+static void
+open_conversation_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  const char *conversation_id, *message_id;
+
+  if (self->database == NULL)
+    return;
+  g_variant_get (parameter, "(&s&s)", &conversation_id, &message_id);
+  confab_chats_page_open_conversation (show_chats (self), conversation_id,
+                                       message_id[0] != '\0' ? message_id : NULL);
+}
+
+static void
+chat_with_agent_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->database == NULL)
+    return;
+  confab_chats_page_start_chat (show_chats (self), g_variant_get_string (parameter, NULL), NULL);
+}
+
+static void
+chat_with_team_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->database == NULL)
+    return;
+  confab_chats_page_start_chat (show_chats (self), NULL, g_variant_get_string (parameter, NULL));
+}
+
+static void
+new_chat_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->database == NULL)
+    return;
+  confab_chats_page_new_chat (show_chats (self));
 }
 
 static void
@@ -535,7 +614,7 @@ select_section_action (GtkWidget  *widget,
     return;
 
   confab_window_set_section (self, section);
-  adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
 }
 
 static void
@@ -586,6 +665,7 @@ confab_window_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   if (self->database != NULL)
     g_clear_signal_handler (&self->changed_handler, self->database);
+  g_clear_object (&self->runtime);
   g_clear_object (&self->database);
   g_clear_object (&self->file);
   g_clear_object (&self->settings);
@@ -679,7 +759,9 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_pane);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_pane);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, section_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, error_page);
@@ -694,11 +776,20 @@ confab_window_class_init (ConfabWindowClass *klass)
   BIND_ROW ("escalations_row", CONFAB_SECTION_ESCALATIONS);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, notify_is_active_cb);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.open-conversation", "(ss)",
+                                   open_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.chat-with-agent", "s",
+                                   chat_with_agent_action);
+  gtk_widget_class_install_action (widget_class, "win.chat-with-team", "s",
+                                   chat_with_team_action);
+  gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-chat", NULL);
   gtk_widget_class_install_action (widget_class, "win.select-section", "i",
                                    select_section_action);
 
@@ -712,7 +803,27 @@ confab_window_class_init (ConfabWindowClass *klass)
 static void
 confab_window_init (ConfabWindow *self)
 {
+  g_autoptr (GEnumClass) sections = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->pages[CONFAB_SECTION_CHATS] = CONFAB_PAGE (confab_chats_page_new ());
+  self->pages[CONFAB_SECTION_AGENTS] = CONFAB_PAGE (confab_agents_page_new ());
+  self->pages[CONFAB_SECTION_TEAMS] = CONFAB_PAGE (confab_teams_page_new ());
+  self->pages[CONFAB_SECTION_PROMPTS] = CONFAB_PAGE (confab_prompts_page_new ());
+  self->pages[CONFAB_SECTION_KNOWLEDGE] = CONFAB_PAGE (confab_knowledge_page_new ());
+  self->pages[CONFAB_SECTION_USERS] = CONFAB_PAGE (confab_users_page_new ());
+  self->pages[CONFAB_SECTION_ESCALATIONS] = CONFAB_PAGE (confab_escalations_page_new ());
+
+  sections = g_type_class_ref (CONFAB_TYPE_SECTION);
+  for (guint i = 0; i < CONFAB_N_SECTIONS; i++)
+    {
+      GEnumValue *value = g_enum_get_value (sections, i);
+
+      gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->pages[i]), value->value_nick);
+      g_object_bind_property (self->leaflet, "folded", self->pages[i], "folded",
+                              G_BINDING_SYNC_CREATE);
+    }
 
   for (guint i = 0; i < CONFAB_N_SECTIONS; i++)
     {
@@ -842,6 +953,17 @@ confab_window_set_database (ConfabWindow   *self,
 
   if (g_set_object (&self->file, file))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
+
+  /* One runtime for the workspace, so a reply streaming in one page is the
+   * same run everywhere. */
+  g_clear_object (&self->runtime);
+  if (database != NULL)
+    self->runtime = confab_agent_runtime_new (database, NULL);
+  for (guint i = 0; i < CONFAB_N_SECTIONS; i++)
+    {
+      confab_page_set_runtime (self->pages[i], self->runtime);
+      confab_page_set_database (self->pages[i], database);
+    }
 
   self->refresh_failed = FALSE;
   for (guint i = 0; i < CONFAB_N_SECTIONS; i++)

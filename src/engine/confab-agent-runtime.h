@@ -132,6 +132,31 @@ ConfabMessage      *confab_agent_runtime_reply_finish       (ConfabAgentRuntime 
                                                              GAsyncResult          *result,
                                                              GError               **error);
 
+/* Branching. Edit: saves text as a new sibling of the user message
+ * message_id (same parent), makes it the active branch and has the agent
+ * answer it; the old message and what followed it stay, one branch switch
+ * away. Regenerate: has the agent answer the user message that the
+ * assistant message message_id answered once more, as a new sibling reply on
+ * the active branch. Events, cancellation and errors as for
+ * confab_agent_runtime_reply_async(); both finish with
+ * confab_agent_runtime_reply_finish(). A conversation a person holds gets
+ * no new reply (edit still saves the edited message). */
+void                confab_agent_runtime_edit_async         (ConfabAgentRuntime    *self,
+                                                             const char            *message_id,
+                                                             const char            *text,
+                                                             ConfabRuntimeEventFunc on_event,
+                                                             gpointer               event_data,
+                                                             GCancellable          *cancellable,
+                                                             GAsyncReadyCallback    callback,
+                                                             gpointer               user_data);
+void                confab_agent_runtime_regenerate_async   (ConfabAgentRuntime    *self,
+                                                             const char            *message_id,
+                                                             ConfabRuntimeEventFunc on_event,
+                                                             gpointer               event_data,
+                                                             GCancellable          *cancellable,
+                                                             GAsyncReadyCallback    callback,
+                                                             gpointer               user_data);
+
 /* What produced a stored message: *out_answered_by "rule", "fallback",
  * "model" or NULL (a person's message, or one written before this was
  * recorded), *out_rule_name the rule that matched or NULL. Both nullable. */
