@@ -33,7 +33,7 @@ fill_workspace (ConfabDatabase *db)
     "INSERT INTO prompt_labels VALUES ('pr1', 'production', 'pv1', 't');"
     "INSERT INTO agents (id, name, type, provider_id, temperature, prompt_id, prompt_label, config, owner_id, created_at, updated_at) "
     "  VALUES ('a1', 'Concierge 🛎', 'hybrid', 'p1', 0.7, 'pr1', 'production', '{\"rules\":[]}', '%s', 't', 't');"
-    "INSERT INTO teams VALUES ('t1', 'Front desk', NULL, 'router', 3, '%s', 't', 't');"
+    "INSERT INTO teams VALUES ('t1', 'Front desk', NULL, 'router', 3, '%s', 't', 't', '{}');"
     "INSERT INTO team_members VALUES ('t1', 'a1', 0, 'greeter');"
     "INSERT INTO knowledge_bases VALUES ('kb1', '%s', 'FAQ', 'Answers', 1, 't', 't');"
     "INSERT INTO documents VALUES ('d1', 'kb1', 'faq.md', 'text/markdown', 'indexed', NULL, 42, 't', 't');"
@@ -42,8 +42,8 @@ fill_workspace (ConfabDatabase *db)
     "INSERT INTO conversations VALUES ('c1', '%s', 'a1', NULL, 'Opening hours', 'escalated', 't', 't');"
     "INSERT INTO messages (id, conversation_id, seq, role, user_id, content, created_at, updated_at) "
     "  VALUES ('m1', 'c1', 0, 'user', '%s', 'When do you \"open\"?\\ \x01', 't', 't');"
-    "INSERT INTO messages (id, conversation_id, seq, parent_message_id, role, agent_id, content, source_references, model, tokens_in, tokens_out, latency_ms, created_at, updated_at) "
-    "  VALUES ('m2', 'c1', 1, 'm1', 'assistant', 'a1', 'Nine to five.', '[{\"chunk\":\"ch1\"}]', 'llama3', 12, 4, 350, 't', 't');"
+    "INSERT INTO messages (id, conversation_id, seq, depth, parent_message_id, role, agent_id, content, source_references, model, tokens_in, tokens_out, latency_ms, created_at, updated_at) "
+    "  VALUES ('m2', 'c1', 1, 1, 'm1', 'assistant', 'a1', 'Nine to five.', '[{\"chunk\":\"ch1\"}]', 'llama3', 12, 4, 350, 't', 't');"
     "INSERT INTO escalations VALUES ('e1', 'c1', '%s', 'angry', 'pending', NULL, 't', 't');",
     uid, uid, uid, uid, uid, uid, uid, uid);
   exec_sql (db, sql);

@@ -215,8 +215,8 @@ insert_raw (ConfabDatabase *db,
 
       stmt = confab_database_prepare (db,
                                       "INSERT INTO messages "
-                                      "(id, conversation_id, seq, role, content, "
-                                      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, "
+                                      "(id, conversation_id, seq, depth, role, content, "
+                                      "created_at, updated_at) VALUES (?, ?, ?3, ?3, ?, ?, "
                                       "'2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')",
                                       &error);
       g_assert_no_error (error);
@@ -268,7 +268,7 @@ test_paging_big (void)
    * conversation is read with an index range on seq. */
   first = check_item (list, 0, 0, "message");
   g_assert_cmpuint (trace.n_statements, ==, 1);
-  g_assert_nonnull (strstr (trace.last_sql, "seq >= ?"));
+  g_assert_nonnull (strstr (trace.last_sql, "depth >= ?"));
   check_position (list, 1, 1, "message");
   check_position (list, 63, 63, "message");
   g_assert_cmpuint (trace.n_statements, ==, 1);

@@ -34,7 +34,8 @@ detail_back_clicked_cb (ConfabPromptsPage *self)
 static void
 confab_prompts_page_dispose (GObject *object)
 {
-  gtk_widget_dispose_template (GTK_WIDGET (object), CONFAB_TYPE_PROMPTS_PAGE);
+  /* No gtk_widget_dispose_template (): the template's root is AdwBin's
+   * child, which AdwBin unparents itself; doing both unparents it twice. */
 
   G_OBJECT_CLASS (confab_prompts_page_parent_class)->dispose (object);
 }

@@ -211,14 +211,14 @@ conversations_list (ConfabCli  *cli,
 
 /* conversations show */
 
-/* A conversation's messages in order, with the names of who wrote them. */
+/* A conversation's active branch in order, with the names of who wrote them. */
 #define SQL_MESSAGES                                                            \
   "SELECT m.*, u.name AS writer_name, u.username AS writer_username, "          \
   "a.name AS agent_name "                                                       \
   "FROM messages m "                                                            \
   "LEFT JOIN users u ON u.id = m.user_id "                                      \
   "LEFT JOIN agents a ON a.id = m.agent_id "                                    \
-  "WHERE m.conversation_id = ? ORDER BY m.seq"
+  "WHERE m.conversation_id = ? AND m.on_path = 1 ORDER BY m.depth"
 
 typedef struct
 {

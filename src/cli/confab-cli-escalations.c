@@ -331,7 +331,7 @@ dup_last_message_id (ConfabDatabase  *db,
 
   stmt = confab_database_prepare (db,
                                   "SELECT id FROM messages WHERE conversation_id = ? "
-                                  "ORDER BY seq DESC LIMIT 1",
+                                  "AND on_path = 1 ORDER BY depth DESC LIMIT 1",
                                   error);
   if (stmt == NULL)
     return NULL;

@@ -50,4 +50,26 @@ ConfabMessage *confab_branch_get_leaf       (ConfabDatabase  *db,
                                              const char      *conversation_id,
                                              GError         **error);
 
+/* Recomputes depth, selection and the active branch from the parent links
+ * (conversation_id NULL: every conversation), keeping each set of siblings'
+ * selected message (the newest one where none or several are). For imports
+ * of files written before branches were stored. Runs in the caller's
+ * transaction, if any. */
+gboolean       confab_branch_rebuild        (ConfabDatabase  *db,
+                                             const char      *conversation_id,
+                                             GError         **error);
+
+/* For confab-message.c: where a message being inserted goes. Before the
+ * insert, a message without a parent continues the active branch (its
+ * parent becomes the branch's last message) unless it was marked with
+ * confab_branch_mark_root(); after it, the message becomes the selected one
+ * of its siblings and the active branch ends with it. */
+void           confab_branch_mark_root      (ConfabMessage   *message);
+gboolean       confab_branch_before_insert  (ConfabDatabase  *db,
+                                             ConfabMessage   *message,
+                                             GError         **error);
+gboolean       confab_branch_after_insert   (ConfabDatabase  *db,
+                                             ConfabMessage   *message,
+                                             GError         **error);
+
 G_END_DECLS

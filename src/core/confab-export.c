@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "confab-error.h"
+#include "confab-branch.h"
 #include "confab-export.h"
 #include "confab-util.h"
 
@@ -516,6 +517,11 @@ confab_import_from_file (ConfabDatabase  *db,
       if (!import_table (db, tables[i], json_node_get_array (node), &n_rows, cancellable, error))
         goto rollback;
     }
+
+  /* Files from before branches were stored (schema 3 and older) have no
+   * depth or active branch: they follow from the parent links. */
+  if (!confab_branch_rebuild (db, NULL, error))
+    goto rollback;
 
   if (confab_database_query_int (db, "SELECT count(*) FROM pragma_foreign_key_check", NULL, NULL) > 0)
     {

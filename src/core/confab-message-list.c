@@ -10,28 +10,31 @@
 #include "confab-message-list.h"
 #include "confab-repository.h"
 
-/* The messages of one conversation in seq order, read from SQLite a page at a
- * time: a 100,000-message chat costs a COUNT(*) and the pages a view looks
- * at, not 100,000 objects.
+/* The messages of a conversation's active branch (confab-branch.h) in
+ * order, read from SQLite a page at a time: a 100,000-message chat costs a
+ * COUNT(*) and the pages a view looks at, not 100,000 objects.
  *
- * Position → row. seq is 0, 1, 2... as messages are written (before_insert
- * takes MAX (seq) + 1), but deleting a message leaves a gap. So the list
- * knows whether the conversation is dense (count = MAX (seq) + 1, which with
- * seq >= 0 and UNIQUE means seq = position for every row) and reads a page
- * with one of two prepared queries on the (conversation_id, seq) index:
- *   dense:  WHERE conversation_id = ? AND seq >= ? ORDER BY seq LIMIT 64
+ * Position → row. On the active branch (on_path = 1) depth is 0, 1, 2...
+ * (one message per depth), but deleting a message leaves a gap. So the
+ * list knows whether the branch is dense (count = MAX (depth) + 1, which
+ * means depth = position for every row) and reads a page with one of two
+ * prepared queries on messages_path_idx (conversation_id, depth WHERE
+ * on_path = 1):
+ *   dense:  WHERE conversation_id = ? AND on_path = 1 AND depth >= ?
+ *           ORDER BY depth LIMIT 64
  *           a range seek, the same cost on page 0 and page 1,562;
- *   gaps:   WHERE conversation_id = ? ORDER BY seq LIMIT 64 OFFSET ?
+ *   gaps:   the same with LIMIT 64 OFFSET ? instead of the lower bound;
  *           always right; it walks the index entries before the page
  *           (about 10 ms for the last page of 100,000 rows) but reads only
  *           the page's 64 rows from the table.
- * Renumbering on delete to stay dense would rewrite every later row (and
- * their FTS entries) for one deleted message, and the generic delete has
- * no hook for it, so the list adapts instead.
+ * Renumbering on delete to stay dense would rewrite every later row for one
+ * deleted message, and the generic delete has no hook for it, so the list
+ * adapts instead. A branch switch or an edit announces changed::messages
+ * without an id: the list resets.
  *
  * Live updates. ConfabDatabase::changed::messages arrives after commit, once
  * per row. A create only marks the list; the idle that follows counts the
- * rows past the last known seq (one index range) and emits one
+ * rows past the last known depth (one index range) and emits one
  * items-changed for the whole burst. An update of a message this list holds
  * marks its id; the idle reloads that row and updates the object in place,
  * so a streaming reply changes its "content" many times a second without a
@@ -48,24 +51,24 @@
 #define MAX_PAGES CONFAB_MESSAGE_LIST_MAX_PAGES
 
 #define SQL_STATS                                                       \
-  "SELECT count(*), COALESCE (MAX (seq), -1) FROM messages "            \
-  "WHERE conversation_id = ?"
+  "SELECT count(*), COALESCE (MAX (depth), -1) FROM messages "          \
+  "WHERE conversation_id = ? AND on_path = 1"
 #define SQL_APPENDED                                                    \
-  "SELECT count(*), COALESCE (MAX (seq), -1) FROM messages "            \
-  "WHERE conversation_id = ? AND seq > ?"
+  "SELECT count(*), COALESCE (MAX (depth), -1) FROM messages "          \
+  "WHERE conversation_id = ? AND on_path = 1 AND depth > ?"
 #define SQL_PAGE_DENSE                                                  \
-  "SELECT * FROM messages WHERE conversation_id = ? AND seq >= ? "      \
-  "ORDER BY seq LIMIT 64"
+  "SELECT * FROM messages WHERE conversation_id = ? AND on_path = 1 "   \
+  "AND depth >= ? ORDER BY depth LIMIT 64"
 #define SQL_PAGE_OFFSET                                                 \
-  "SELECT * FROM messages WHERE conversation_id = ? "                   \
-  "ORDER BY seq LIMIT 64 OFFSET ?"
+  "SELECT * FROM messages WHERE conversation_id = ? AND on_path = 1 "   \
+  "ORDER BY depth LIMIT 64 OFFSET ?"
 
 G_STATIC_ASSERT (PAGE_SIZE == 64); /* the LIMIT in the queries above */
 
 typedef struct
 {
   guint      index;  /* positions index * PAGE_SIZE ... */
-  GPtrArray *items;  /* ConfabMessage, in seq order */
+  GPtrArray *items;  /* ConfabMessage, in depth order */
 } Page;
 
 struct _ConfabMessageList
@@ -76,8 +79,8 @@ struct _ConfabMessageList
   char           *conversation_id;
 
   guint           n_items;
-  gint64          max_seq;        /* -1 when empty */
-  gboolean        dense;          /* seq = position for every row */
+  gint64          max_depth;        /* the last depth, -1 when empty */
+  gboolean        dense;          /* depth = position for every row */
 
   GQueue          pages;          /* Page *, most recently used first */
   GHashTable     *by_id;          /* id -> ConfabMessage held by a page */
@@ -172,9 +175,9 @@ find_page (ConfabMessageList *self,
 static gboolean
 read_stats (ConfabMessageList  *self,
             const char         *sql,
-            gint64              after_seq,
+            gint64              after_depth,
             gint64             *count,
-            gint64             *max_seq,
+            gint64             *max_depth,
             GError            **error)
 {
   g_autoptr (ConfabStmt) stmt = confab_database_prepare (self->db, sql, error);
@@ -183,14 +186,14 @@ read_stats (ConfabMessageList  *self,
     return FALSE;
   sqlite3_bind_text (stmt, 1, self->conversation_id, -1, SQLITE_TRANSIENT);
   if (sqlite3_bind_parameter_count (stmt) > 1)
-    sqlite3_bind_int64 (stmt, 2, after_seq);
+    sqlite3_bind_int64 (stmt, 2, after_depth);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
       set_db_error (self, error);
       return FALSE;
     }
   *count = sqlite3_column_int64 (stmt, 0);
-  *max_seq = sqlite3_column_int64 (stmt, 1);
+  *max_depth = sqlite3_column_int64 (stmt, 1);
   return TRUE;
 }
 
@@ -318,11 +321,11 @@ list_model_iface_init (GListModelInterface *iface)
 static void
 set_n_items (ConfabMessageList *self,
              guint              n_items,
-             gint64             max_seq)
+             gint64             max_depth)
 {
   self->n_items = n_items;
-  self->max_seq = max_seq;
-  self->dense = max_seq == (gint64) n_items - 1;
+  self->max_depth = max_depth;
+  self->dense = max_depth == (gint64) n_items - 1;
 }
 
 static gboolean
@@ -330,14 +333,14 @@ reset (ConfabMessageList  *self,
        GError            **error)
 {
   guint old_n = self->n_items;
-  gint64 count, max_seq;
+  gint64 count, max_depth;
 
-  if (!read_stats (self, SQL_STATS, 0, &count, &max_seq, error))
+  if (!read_stats (self, SQL_STATS, 0, &count, &max_depth, error))
     return FALSE;
 
   drop_pages (self);
   g_hash_table_remove_all (self->dirty);
-  set_n_items (self, (guint) count, max_seq);
+  set_n_items (self, (guint) count, max_depth);
 
   if (old_n != 0 || count != 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, (guint) count);
@@ -346,21 +349,22 @@ reset (ConfabMessageList  *self,
   return TRUE;
 }
 
-/* New messages take seq = MAX (seq) + 1, so they are the rows past the last
- * seq the list knows: one range of the index, however long the chat. */
+/* A new message continuing the branch takes depth = MAX (depth) + 1, so new
+ * rows are the ones past the last depth the list knows: one range of the
+ * index, however long the chat. */
 static gboolean
 append_new (ConfabMessageList  *self,
             GError            **error)
 {
   guint old_n = self->n_items;
-  gint64 added, max_seq;
+  gint64 added, max_depth;
 
-  if (!read_stats (self, SQL_APPENDED, self->max_seq, &added, &max_seq, error))
+  if (!read_stats (self, SQL_APPENDED, self->max_depth, &added, &max_depth, error))
     return FALSE;
   if (added == 0)
     return TRUE;
 
-  set_n_items (self, old_n + (guint) added, max_seq);
+  set_n_items (self, old_n + (guint) added, max_depth);
   g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, (guint) added);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   return TRUE;
@@ -416,13 +420,13 @@ process_pending (ConfabMessageList  *self,
 
   if (want_check)
     {
-      gint64 count, max_seq;
+      gint64 count, max_depth;
 
       /* A message that is not cached was deleted: it was ours only if the
        * count went down. */
-      ok = read_stats (self, SQL_STATS, 0, &count, &max_seq, error);
+      ok = read_stats (self, SQL_STATS, 0, &count, &max_depth, error);
       if (ok && count == self->n_items)
-        set_n_items (self, (guint) count, max_seq);
+        set_n_items (self, (guint) count, max_depth);
       else if (ok)
         want_reset = TRUE;
     }
@@ -523,7 +527,7 @@ confab_message_list_constructed (GObject *object)
 {
   ConfabMessageList *self = CONFAB_MESSAGE_LIST (object);
   g_autoptr (GError) error = NULL;
-  gint64 count, max_seq;
+  gint64 count, max_depth;
 
   G_OBJECT_CLASS (confab_message_list_parent_class)->constructed (object);
 
@@ -536,13 +540,13 @@ confab_message_list_constructed (GObject *object)
   /* A chat opens at its end: the count and the last page are read before
    * any view sees the list (and the page before it when the last one is
    * short, so the first screen needs no query either). */
-  if (!read_stats (self, SQL_STATS, 0, &count, &max_seq, &error))
+  if (!read_stats (self, SQL_STATS, 0, &count, &max_depth, &error))
     {
       g_warning ("Could not count the messages of conversation %s: %s",
                  self->conversation_id, error->message);
       return;
     }
-  set_n_items (self, (guint) count, max_seq);
+  set_n_items (self, (guint) count, max_depth);
   if (count > 0)
     {
       guint last = (guint) ((count - 1) / PAGE_SIZE);
@@ -655,7 +659,7 @@ confab_message_list_init (ConfabMessageList *self)
   g_queue_init (&self->pages);
   self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->max_seq = -1;
+  self->max_depth = -1;
   self->dense = TRUE;
 }
 
@@ -664,7 +668,7 @@ confab_message_list_init (ConfabMessageList *self)
  * @db: a workspace
  * @conversation_id: the conversation whose messages to list
  *
- * Returns: (transfer full): a live #GListModel of #ConfabMessage, in seq
+ * Returns: (transfer full): a live #GListModel of #ConfabMessage, in depth
  *   order, with its count and last page already read
  */
 ConfabMessageList *

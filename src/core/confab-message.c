@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "confab-branch.h"
 #include "confab-error.h"
 #include "confab-message.h"
 #include "confab-repository.h"
@@ -121,7 +122,8 @@ check_parent (ConfabMessage   *self,
 }
 
 /* A stored message keeps its place: moving it would break the numbering the
- * message list pages by. Nothing to check on create (no row yet). */
+ * message list pages by, or the branches (confab-branch.h). Nothing to check
+ * on create (no row yet). */
 static gboolean
 check_place (ConfabMessage   *self,
              ConfabDatabase  *db,
@@ -130,7 +132,9 @@ check_place (ConfabMessage   *self,
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
-  stmt = confab_database_prepare (db, "SELECT conversation_id, seq FROM messages WHERE id = ?",
+  stmt = confab_database_prepare (db,
+                                  "SELECT conversation_id, seq, parent_message_id "
+                                  "FROM messages WHERE id = ?",
                                   error);
   if (stmt == NULL)
     return FALSE;
@@ -145,7 +149,9 @@ check_place (ConfabMessage   *self,
     }
   if (!confab_str_equal0 ((const char *) sqlite3_column_text (stmt, 0),
                           confab_message_get_conversation_id (self)) ||
-      sqlite3_column_int64 (stmt, 1) != confab_message_get_seq (self))
+      sqlite3_column_int64 (stmt, 1) != confab_message_get_seq (self) ||
+      !confab_str_equal0 ((const char *) sqlite3_column_text (stmt, 2),
+                          confab_message_get_parent_message_id (self)))
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
                    _("The message “%s” cannot move to another conversation or place"),
@@ -265,6 +271,8 @@ confab_message_before_insert (ConfabEntity    *entity,
     confab_message_set_content (self, "");
   if (confab_message_get_source_references (self) == NULL)
     confab_message_set_source_references (self, "[]");
+  if (!confab_branch_before_insert (db, self, error))
+    return FALSE;
 
   seq = confab_database_query_int (db,
                                    "SELECT COALESCE (MAX (seq) + 1, 0) FROM messages "
@@ -287,6 +295,9 @@ confab_message_after_insert (ConfabEntity    *entity,
   const char *conversation_id = confab_message_get_conversation_id (self);
   g_autofree char *title = NULL;
   g_autoptr (ConfabStmt) stmt = NULL;
+
+  if (!confab_branch_after_insert (db, self, error))
+    return FALSE;
 
   if (confab_str_equal0 (confab_message_get_role (self), "user"))
     title = confab_message_make_title (confab_message_get_content (self));

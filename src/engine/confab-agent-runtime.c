@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "confab-agent-runtime.h"
+#include "confab-branch.h"
 #include "confab-agent.h"
 #include "confab-error.h"
 #include "confab-escalation.h"
@@ -75,6 +76,7 @@ typedef struct
   ConfabAgent            *agent;         /* who answers: the conversation's agent or a member */
   ConfabUser             *user;          /* who wrote; may be NULL */
   ConfabMessage          *user_message;
+  char                   *parent_id;     /* where the reply goes; NULL: after the branch's last message */
   gint64                  started_us;    /* the saved user message, or a later team reply's start */
   guint                   turn;
   guint                   misses;
@@ -104,6 +106,7 @@ reply_free (gpointer data)
 
   g_clear_handle_id (&reply->save_source_id, g_source_remove);
   g_free (reply->conversation_id);
+  g_free (reply->parent_id);
   g_free (reply->text);
   g_clear_object (&reply->agent);
   g_clear_object (&reply->user);
@@ -135,6 +138,8 @@ typedef struct
   ConfabUser             *user;          /* who wrote */
   ConfabMessage          *user_message;
   gint64                  started_us;    /* when the user message was saved */
+  char                   *edited_id;     /* edit: the user message the new one is a sibling of */
+  char                   *reply_parent_id; /* regenerate: the first reply answers this message */
 
   ConfabAgent            *agent;         /* an agent's conversation: the agent */
   ConfabTeam             *team;          /* a team's conversation: the team... */
@@ -152,6 +157,8 @@ run_free (gpointer data)
 
   g_free (run->conversation_id);
   g_free (run->text);
+  g_free (run->edited_id);
+  g_free (run->reply_parent_id);
   g_clear_object (&run->user);
   g_clear_object (&run->user_message);
   g_clear_object (&run->agent);
@@ -190,23 +197,27 @@ set_step_error (ConfabDatabase  *db,
   confab_database_set_error (db, sqlite3_extended_errcode (confab_database_get_handle (db)), error);
 }
 
-/* The id of the conversation's newest message, or NULL. */
+/* The user message's place on the active branch: the history before it is
+ * what lies above it on the branch (confab-branch.h). */
+#define SQL_DEPTH_OF "(SELECT depth FROM messages WHERE id = ?)"
+
+/* The id of the last message of the conversation's active branch, or NULL. */
 static char *
 dup_last_message_id (ConfabDatabase *db,
                      const char     *conversation_id)
 {
-  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autoptr (ConfabMessage) leaf = confab_branch_get_leaf (db, conversation_id, NULL);
 
-  stmt = confab_database_prepare (db,
-                                  "SELECT id FROM messages WHERE conversation_id = ? "
-                                  "ORDER BY seq DESC LIMIT 1",
-                                  NULL);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, conversation_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  return leaf != NULL ? g_strdup (confab_entity_get_id (CONFAB_ENTITY (leaf))) : NULL;
+}
+
+static char *
+dup_reply_parent_id (ConfabDatabase *db,
+                     Reply          *reply)
+{
+  if (reply->parent_id != NULL)
+    return g_strdup (reply->parent_id);
+  return dup_last_message_id (db, reply->conversation_id);
 }
 
 /* Records what produced a message, in the current transaction. */
@@ -283,19 +294,20 @@ count_turns (ConfabDatabase  *db,
              Reply           *reply,
              GError         **error)
 {
-  gint64 seq = confab_message_get_seq (reply->user_message);
+  const char *user_message_id = confab_entity_get_id (CONFAB_ENTITY (reply->user_message));
   g_autoptr (ConfabStmt) stmt = NULL;
   int rc;
 
   stmt = confab_database_prepare (db,
                                   "SELECT count(*) FROM messages WHERE conversation_id = ? "
-                                  "AND seq < ? AND role = 'assistant' AND status = 'complete' "
+                                  "AND on_path = 1 AND depth < " SQL_DEPTH_OF
+                                  " AND role = 'assistant' AND status = 'complete' "
                                   "AND agent_id = ?",
                                   error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, reply->conversation_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, seq);
+  sqlite3_bind_text (stmt, 2, user_message_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, confab_entity_get_id (CONFAB_ENTITY (reply->agent)), -1,
                      SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -308,13 +320,14 @@ count_turns (ConfabDatabase  *db,
 
   stmt = confab_database_prepare (db,
                                   "SELECT answered_by FROM messages WHERE conversation_id = ? "
-                                  "AND seq < ? AND role IN ('assistant', 'supporter') "
-                                  "ORDER BY seq DESC LIMIT ?",
+                                  "AND on_path = 1 AND depth < " SQL_DEPTH_OF
+                                  " AND role IN ('assistant', 'supporter') "
+                                  "ORDER BY depth DESC LIMIT ?",
                                   error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, reply->conversation_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, seq);
+  sqlite3_bind_text (stmt, 2, user_message_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 3, MAX_MISSES_SCANNED);
   reply->misses = 0;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW &&
@@ -344,13 +357,15 @@ load_history (ConfabDatabase  *db,
   int rc = SQLITE_DONE;
 
   stmt = confab_database_prepare (db,
-                                  "SELECT * FROM messages WHERE conversation_id = ? AND seq < ? "
-                                  "ORDER BY seq DESC",
+                                  "SELECT * FROM messages WHERE conversation_id = ? "
+                                  "AND on_path = 1 AND depth < " SQL_DEPTH_OF
+                                  " ORDER BY depth DESC",
                                   error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, reply->conversation_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, confab_message_get_seq (reply->user_message));
+  sqlite3_bind_text (stmt, 2, confab_entity_get_id (CONFAB_ENTITY (reply->user_message)), -1,
+                     SQLITE_TRANSIENT);
   while (tokens <= window && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       ConfabMessage *message =
@@ -532,7 +547,7 @@ give_rule_answer (GTask           *task,
         message = g_object_ref (reply->reply);
       else
         {
-          g_autofree char *parent_id = dup_last_message_id (db, reply->conversation_id);
+          g_autofree char *parent_id = dup_reply_parent_id (db, reply);
 
           message = confab_message_new (reply->conversation_id, "assistant", response);
           confab_message_set_parent_message_id (message, parent_id);
@@ -623,7 +638,7 @@ llm_failed (GTask  *task,
     }
   else
     {
-      g_autofree char *parent_id = dup_last_message_id (db, reply->conversation_id);
+      g_autofree char *parent_id = dup_reply_parent_id (db, reply);
       ConfabAgent *speaker = reply->llm_agent ? reply->llm_agent : reply->agent;
 
       message = confab_message_new (reply->conversation_id, "assistant", "");
@@ -909,7 +924,7 @@ start_llm (GTask       *task,
   if (reply->request == NULL)
     goto failed;
 
-  parent_id = dup_last_message_id (db, reply->conversation_id);
+  parent_id = dup_reply_parent_id (db, reply);
   reply->reply = confab_message_new (reply->conversation_id, "assistant", "");
   confab_message_set_parent_message_id (reply->reply, parent_id);
   confab_message_set_agent_id (reply->reply, confab_entity_get_id (CONFAB_ENTITY (llm_agent)));
@@ -1057,8 +1072,20 @@ save_user_message (ConfabAgentRuntime  *self,
   if (conversation == NULL)
     goto rollback;
 
-  parent_id = dup_last_message_id (self->db, run->conversation_id);
   message = confab_message_new (run->conversation_id, "user", run->text);
+  if (run->edited_id != NULL)
+    {
+      g_autoptr (ConfabMessage) edited = NULL;
+
+      edited = confab_repository_get (self->db, CONFAB_TYPE_MESSAGE, run->edited_id, error);
+      if (edited == NULL)
+        goto rollback;
+      parent_id = g_strdup (confab_message_get_parent_message_id (edited));
+      if (parent_id == NULL)
+        confab_branch_mark_root (message);
+    }
+  else
+    parent_id = dup_last_message_id (self->db, run->conversation_id);
   confab_message_set_parent_message_id (message, parent_id);
   confab_message_set_user_id (message, user_id);
   if (!confab_repository_create (self->db, CONFAB_ENTITY (message), user_id, error))
@@ -1218,6 +1245,7 @@ answer_async (GTask               *run_task,
   reply->agent = g_object_ref (agent);
   reply->user = g_object_ref (run->user);
   reply->user_message = g_object_ref (run->user_message);
+  reply->parent_id = g_steal_pointer (&run->reply_parent_id);
   /* Latency: the first reply counts from the saved user message, the next
    * ones of a team run from when they start. */
   reply->started_us = run->n_replies == 0 ? run->started_us : g_get_monotonic_time ();
@@ -1390,6 +1418,58 @@ on_answered (GObject      *source,
   run_next (task);
 }
 
+/* A run of one of the three kinds (a new message, an edit, a regenerated
+ * reply); all finish with confab_agent_runtime_reply_finish(). */
+static GTask *
+new_run_task (ConfabAgentRuntime     *self,
+              const char             *conversation_id,
+              const char             *text,
+              ConfabRuntimeEventFunc  on_event,
+              gpointer                event_data,
+              GCancellable           *cancellable,
+              GAsyncReadyCallback     callback,
+              gpointer                user_data)
+{
+  GTask *task;
+  Run *run;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_agent_runtime_reply_async);
+  /* A reply that was saved complete is returned as such, even when the
+   * cancellable fired too late to stop it; the paths that stop say so. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  run = g_new0 (Run, 1);
+  run->self = self;
+  run->on_event = on_event;
+  run->event_data = event_data;
+  run->conversation_id = g_strdup (conversation_id);
+  run->text = g_strdup (text);
+  run->input = g_strdup (text);
+  g_task_set_task_data (task, run, run_free);
+  return task;
+}
+
+/* 2. and 3. of the order of work, once the user message is saved. */
+static void
+answer_saved_message (GTask    *task,
+                      gboolean  silent)
+{
+  Run *run = g_task_get_task_data (task);
+
+  run->started_us = g_get_monotonic_time ();
+
+  /* 2. A person holds the conversation: the agent stays silent. */
+  if (silent)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  /* 3. The answers, one reply after the other. */
+  run_next (task);
+}
+
 void
 confab_agent_runtime_reply_async (ConfabAgentRuntime     *self,
                                   const char             *conversation_id,
@@ -1411,20 +1491,9 @@ confab_agent_runtime_reply_async (ConfabAgentRuntime     *self,
   g_return_if_fail (conversation_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, confab_agent_runtime_reply_async);
-  /* A reply that was saved complete is returned as such, even when the
-   * cancellable fired too late to stop it; the paths that stop say so. */
-  g_task_set_check_cancellable (task, FALSE);
-
-  run = g_new0 (Run, 1);
-  run->self = self;
-  run->on_event = on_event;
-  run->event_data = event_data;
-  run->conversation_id = g_strdup (conversation_id);
-  run->text = g_strdup (text);
-  run->input = g_strdup (text);
-  g_task_set_task_data (task, run, run_free);
+  task = new_run_task (self, conversation_id, text, on_event, event_data, cancellable,
+                       callback, user_data);
+  run = g_task_get_task_data (task);
 
   /* 1. The user message, committed before anything can fail. */
   if (!prepare_run (self, run, user_id, &writer_id, &error) ||
@@ -1433,17 +1502,141 @@ confab_agent_runtime_reply_async (ConfabAgentRuntime     *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  run->started_us = g_get_monotonic_time ();
+  answer_saved_message (task, silent);
+}
 
-  /* 2. A person holds the conversation: the agent stays silent. */
-  if (silent)
+static gboolean
+check_role (ConfabMessage  *message,
+            const char     *role,
+            GError        **error)
+{
+  if (confab_str_equal0 (confab_message_get_role (message), role))
+    return TRUE;
+  if (confab_str_equal0 (role, "user"))
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                 _("Only what a person wrote can be edited"));
+  else
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                 _("Only an agent’s reply can be regenerated"));
+  return FALSE;
+}
+
+void
+confab_agent_runtime_edit_async (ConfabAgentRuntime     *self,
+                                 const char             *message_id,
+                                 const char             *text,
+                                 ConfabRuntimeEventFunc  on_event,
+                                 gpointer                event_data,
+                                 GCancellable           *cancellable,
+                                 GAsyncReadyCallback     callback,
+                                 gpointer                user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabMessage) edited = NULL;
+  g_autofree char *writer_id = NULL;
+  gboolean silent = FALSE;
+  Run *run;
+
+  g_return_if_fail (CONFAB_IS_AGENT_RUNTIME (self));
+  g_return_if_fail (message_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  edited = confab_repository_get (self->db, CONFAB_TYPE_MESSAGE, message_id, &error);
+  task = new_run_task (self, edited ? confab_message_get_conversation_id (edited) : NULL, text,
+                       on_event, event_data, cancellable, callback, user_data);
+  run = g_task_get_task_data (task);
+  if (edited == NULL || !check_role (edited, "user", &error))
     {
-      g_task_return_pointer (task, NULL, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  run->edited_id = g_strdup (message_id);
+
+  /* The edited message is written by whoever wrote the original. */
+  if (!prepare_run (self, run, confab_message_get_user_id (edited), &writer_id, &error) ||
+      !save_user_message (self, run, writer_id, &silent, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  answer_saved_message (task, silent);
+}
+
+/* The user message a reply answers: its nearest ancestor a person wrote (a
+ * team's later replies answer the member before them). */
+static ConfabMessage *
+find_answered_message (ConfabDatabase  *db,
+                       ConfabMessage   *reply,
+                       GError         **error)
+{
+  g_autoptr (ConfabMessage) current = g_object_ref (reply);
+
+  while (confab_message_get_parent_message_id (current) != NULL)
+    {
+      g_autoptr (ConfabMessage) parent = NULL;
+
+      parent = confab_repository_get (db, CONFAB_TYPE_MESSAGE,
+                                      confab_message_get_parent_message_id (current), error);
+      if (parent == NULL)
+        return NULL;
+      if (confab_str_equal0 (confab_message_get_role (parent), "user"))
+        return g_steal_pointer (&parent);
+      g_set_object (&current, parent);
+    }
+  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+               _("This reply answers no message, so it cannot be regenerated"));
+  return NULL;
+}
+
+void
+confab_agent_runtime_regenerate_async (ConfabAgentRuntime     *self,
+                                       const char             *message_id,
+                                       ConfabRuntimeEventFunc  on_event,
+                                       gpointer                event_data,
+                                       GCancellable           *cancellable,
+                                       GAsyncReadyCallback     callback,
+                                       gpointer                user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabMessage) old_reply = NULL;
+  g_autoptr (ConfabMessage) answered = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autofree char *writer_id = NULL;
+  Run *run;
+
+  g_return_if_fail (CONFAB_IS_AGENT_RUNTIME (self));
+  g_return_if_fail (message_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  old_reply = confab_repository_get (self->db, CONFAB_TYPE_MESSAGE, message_id, &error);
+  if (old_reply != NULL && check_role (old_reply, "assistant", &error))
+    answered = find_answered_message (self->db, old_reply, &error);
+  task = new_run_task (self, old_reply ? confab_message_get_conversation_id (old_reply) : NULL,
+                       answered ? confab_message_get_content (answered) : "",
+                       on_event, event_data, cancellable, callback, user_data);
+  run = g_task_get_task_data (task);
+  if (answered == NULL ||
+      !prepare_run (self, run, confab_message_get_user_id (answered), &writer_id, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  /* 3. The answers, one reply after the other. */
-  run_next (task);
+  conversation = confab_repository_get (self->db, CONFAB_TYPE_CONVERSATION, run->conversation_id,
+                                        &error);
+  if (conversation == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* The new reply is a sibling of the first reply to that message. */
+  run->user_message = g_steal_pointer (&answered);
+  run->reply_parent_id = g_strdup (confab_entity_get_id (CONFAB_ENTITY (run->user_message)));
+  answer_saved_message (task, confab_str_equal0 (confab_conversation_get_status (conversation),
+                                                 "escalated"));
 }
 
 ConfabMessage *
