@@ -25,6 +25,7 @@ enum {
   PROP_MODE,
   PROP_MAX_TURNS,
   PROP_OWNER_ID,
+  PROP_CONFIG,
   N_PROPS
 };
 
@@ -35,6 +36,97 @@ const char * const confab_team_modes[] = { "router", "sequential", "round_robin"
 /* team_members go with the team (CASCADE); conversations keep their rows
  * (team_id -> NULL). */
 static const char * const dependent_tables[] = { "team_members", "conversations", NULL };
+
+static const char * const selectors[] = { "rules", "llm", NULL };
+
+/* Settings by mode (schema 4): router "selector" ("rules", the default, or
+ * "llm") and "selector_agent_id" (the agent whose model names the member);
+ * round robin "stop_phrase". */
+static gboolean
+check_config (ConfabTeam      *self,
+              ConfabDatabase  *db,
+              GError         **error)
+{
+  const char *config = confab_team_get_config (self);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GList) members = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *selector = NULL;
+  g_autofree char *selector_agent_id = NULL;
+  JsonObject *object;
+
+  if (config == NULL || !json_parser_load_from_data (parser, config, -1, &local_error) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The team settings must be a JSON object"));
+      return FALSE;
+    }
+  object = json_node_get_object (json_parser_get_root (parser));
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      JsonNode *node = json_object_get_member (object, key);
+
+      if (!g_str_equal (key, "selector") && !g_str_equal (key, "selector_agent_id") &&
+          !g_str_equal (key, "stop_phrase"))
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                       _("The team settings have an unknown setting “%s”"), key);
+          return FALSE;
+        }
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                       _("The team setting “%s” must be text"), key);
+          return FALSE;
+        }
+    }
+
+  selector = confab_team_dup_setting (self, "selector");
+  selector_agent_id = confab_team_dup_setting (self, "selector_agent_id");
+  if (selector != NULL && !confab_check_enum (_("selector"), selector, selectors, error))
+    return FALSE;
+  if (g_strcmp0 (selector, "llm") == 0)
+    {
+      g_autofree char *type = NULL;
+      g_autoptr (ConfabStmt) stmt = NULL;
+
+      if (selector_agent_id == NULL)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                       _("Choose the agent whose model picks the member that answers"));
+          return FALSE;
+        }
+      stmt = confab_database_prepare (db, "SELECT type, provider_id FROM agents WHERE id = ?",
+                                      error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, selector_agent_id, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                       _("The selector agent “%s” does not exist in this workspace"),
+                       selector_agent_id);
+          return FALSE;
+        }
+      if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "rule_based") == 0 ||
+          sqlite3_column_type (stmt, 1) == SQLITE_NULL)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                       _("The selector agent must be an LLM or hybrid agent with a provider"));
+          return FALSE;
+        }
+    }
+  {
+    g_autofree char *stop = confab_team_dup_setting (self, "stop_phrase");
+
+    if (stop != NULL && !confab_check_text (_("stop phrase"), stop, 1, 200, error))
+      return FALSE;
+  }
+  return TRUE;
+}
 
 static gboolean
 confab_team_validate (ConfabEntity    *entity,
@@ -58,7 +150,7 @@ confab_team_validate (ConfabEntity    *entity,
   if (!confab_repository_check_reference (db, entity, properties[PROP_OWNER_ID], "users",
                                           FALSE, error))
     return FALSE;
-  return TRUE;
+  return check_config (self, db, error);
 }
 
 static void
@@ -86,6 +178,8 @@ confab_team_class_init (ConfabTeamClass *klass)
     g_param_spec_int ("max-turns", N_("maximum turns"), NULL, G_MININT, G_MAXINT, 1, flags);
   properties[PROP_OWNER_ID] =
     g_param_spec_string ("owner-id", N_("owner"), NULL, NULL, flags);
+  properties[PROP_CONFIG] =
+    g_param_spec_string ("config", N_("team settings"), NULL, "{}", flags);
   confab_entity_class_install_columns (entity_class, N_PROPS, properties);
 }
 
@@ -105,6 +199,77 @@ CONFAB_DEFINE_STRING_ACCESSORS (confab_team, ConfabTeam, description, properties
 CONFAB_DEFINE_STRING_ACCESSORS (confab_team, ConfabTeam, mode, properties[PROP_MODE])
 CONFAB_DEFINE_INT_ACCESSORS (confab_team, ConfabTeam, max_turns, int, properties[PROP_MAX_TURNS])
 CONFAB_DEFINE_STRING_ACCESSORS (confab_team, ConfabTeam, owner_id, properties[PROP_OWNER_ID])
+CONFAB_DEFINE_STRING_ACCESSORS (confab_team, ConfabTeam, config, properties[PROP_CONFIG])
+
+/**
+ * confab_team_dup_setting:
+ * @self: a #ConfabTeam
+ * @key: a setting of the team's config: "selector", "selector_agent_id" or
+ *   "stop_phrase"
+ *
+ * Returns: (transfer full) (nullable): its text, or %NULL when it is not set
+ *   (or the config is not valid JSON yet)
+ */
+char *
+confab_team_dup_setting (ConfabTeam *self,
+                         const char *key)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  const char *config = confab_team_get_config (self);
+  JsonObject *object;
+  JsonNode *node;
+
+  g_return_val_if_fail (CONFAB_IS_TEAM (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (config == NULL || !json_parser_load_from_data (parser, config, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+  object = json_node_get_object (json_parser_get_root (parser));
+  node = json_object_get_member (object, key);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (node));
+}
+
+/**
+ * confab_team_set_setting:
+ * @self: a #ConfabTeam
+ * @key: the setting
+ * @value: (nullable): its text, %NULL or "" to remove it
+ *
+ * Changes one setting of the team's config, keeping the others (a config
+ * that is not a JSON object starts over empty). Saved by the next
+ * confab_repository_update(), which validates it.
+ */
+void
+confab_team_set_setting (ConfabTeam *self,
+                         const char *key,
+                         const char *value)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  const char *config = confab_team_get_config (self);
+  JsonObject *object;
+
+  g_return_if_fail (CONFAB_IS_TEAM (self));
+  g_return_if_fail (key != NULL);
+
+  if (config != NULL && json_parser_load_from_data (parser, config, -1, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    root = json_node_copy (json_parser_get_root (parser));
+  else
+    root = json_node_init_object (json_node_alloc (), json_object_new ());
+  object = json_node_get_object (root);
+  if (value == NULL || *value == '\0')
+    json_object_remove_member (object, key);
+  else
+    json_object_set_string_member (object, key, value);
+  text = json_to_string (root, FALSE);
+  confab_team_set_config (self, text);
+}
 
 /* Members */
 

@@ -27,6 +27,17 @@ const char *confab_team_get_owner_id    (ConfabTeam *self);
 void        confab_team_set_owner_id    (ConfabTeam *self,
                                          const char *owner_id);
 
+/* Settings by mode, a JSON object (see confab-team.c): router "selector"
+ * ("rules" or "llm") and "selector_agent_id"; round robin "stop_phrase". */
+const char *confab_team_get_config      (ConfabTeam *self);
+void        confab_team_set_config      (ConfabTeam *self,
+                                         const char *config);
+char       *confab_team_dup_setting     (ConfabTeam *self,
+                                         const char *key);
+void        confab_team_set_setting     (ConfabTeam *self,
+                                         const char *key,
+                                         const char *value);
+
 /* The team's members (ConfabTeamMember), ordered by position. */
 GPtrArray  *confab_team_list_members    (ConfabDatabase     *db,
                                          const char         *team_id,

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "confab-agent-runtime.h"
@@ -11,7 +12,10 @@
 #include "confab-error.h"
 #include "confab-escalation.h"
 #include "confab-llm-client.h"
+#include "confab-llm-oneshot.h"
 #include "confab-prompt-builder.h"
+#include "confab-team-router.h"
+#include "confab-title-writer.h"
 #include "confab-provider.h"
 #include "confab-repository.h"
 #include "confab-retriever.h"
@@ -42,6 +46,7 @@ struct _ConfabAgentRuntime
 
   ConfabDatabase    *db;
   ConfabSecretStore *store;
+  GCancellable      *background;  /* jobs after a reply (titles); cancelled on dispose */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabAgentRuntime, confab_agent_runtime, G_TYPE_OBJECT)
@@ -145,6 +150,7 @@ typedef struct
   ConfabTeam             *team;          /* a team's conversation: the team... */
   GPtrArray              *members;       /* ...and its active members (ConfabAgent), by position */
 
+  ConfabAgent            *routed;       /* router with an LLM selector: the member it picked */
   guint                   n_replies;     /* made so far in this run */
   char                   *input;         /* what the next member answers */
   ConfabMessage          *last;          /* the newest reply of this run */
@@ -163,6 +169,7 @@ run_free (gpointer data)
   g_clear_object (&run->user_message);
   g_clear_object (&run->agent);
   g_clear_object (&run->team);
+  g_clear_object (&run->routed);
   g_clear_pointer (&run->members, g_ptr_array_unref);
   g_free (run->input);
   g_clear_object (&run->last);
@@ -745,6 +752,88 @@ clamp_reply (GString *content)
                                 content->str);
 }
 
+/* An LLM agent hands the conversation to a person by writing the marker
+ * (its system prompt can tell it when); the marker is taken out of the
+ * reply. TRUE when it was there. */
+static gboolean
+take_escalate_marker (GString *content)
+{
+  gboolean found = FALSE;
+  char *at;
+
+  while ((at = g_strstr_len (content->str, content->len, CONFAB_ESCALATE_MARKER)) != NULL)
+    {
+      g_string_erase (content, at - content->str, strlen (CONFAB_ESCALATE_MARKER));
+      found = TRUE;
+    }
+  if (!found)
+    return FALSE;
+
+  g_strstrip (content->str);
+  g_string_set_size (content, strlen (content->str));
+  if (content->len == 0)
+    g_string_assign (content, _("I am passing you to a person from our team."));
+  return TRUE;
+}
+
+static void
+on_title_written (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *title = confab_title_writer_write_finish (result, &error);
+
+  /* A title is a nicety: a model that cannot write one changes nothing. */
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("No generated title: %s", error->message);
+}
+
+/* Titles cost a request: an agent asks for them with "generate_title": true
+ * in its config. */
+static gboolean
+wants_titles (ConfabAgent *agent)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, confab_agent_get_config (agent), -1, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+         json_object_get_boolean_member_with_default (json_node_get_object (root),
+                                                      "generate_title", FALSE);
+}
+
+/* After an LLM agent's first reply in a conversation still named after its
+ * first message, the model names it (confab-title-writer.h). */
+static void
+maybe_write_title (Reply *reply)
+{
+  ConfabDatabase *db = reply->self->db;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autofree char *automatic = NULL;
+
+  if (reply->turn != 0 || reply->provider == NULL || reply->request == NULL ||
+      reply->llm_agent != reply->agent || !wants_titles (reply->agent))
+    return;
+  conversation = confab_repository_get (db, CONFAB_TYPE_CONVERSATION, reply->conversation_id,
+                                        NULL);
+  if (conversation == NULL || is_set (confab_conversation_get_team_id (conversation)))
+    return;
+  automatic = confab_message_make_title (confab_message_get_content (reply->user_message));
+  if (!confab_str_equal0 (confab_conversation_get_title (conversation), automatic))
+    return;
+
+  confab_title_writer_write_async (db, reply->self->store,
+                                   confab_entity_get_id (CONFAB_ENTITY (reply->provider)),
+                                   confab_chat_request_get_model (reply->request),
+                                   reply->conversation_id,
+                                   confab_message_get_content (reply->user_message),
+                                   reply->content->str, reply->self->background,
+                                   on_title_written, NULL);
+}
+
 static void
 on_chat_done (GObject      *source,
               GAsyncResult *result,
@@ -757,6 +846,7 @@ on_chat_done (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) save_error = NULL;
   ConfabMessage *message = reply->reply;
+  gboolean wants_person = FALSE;
   const char *text;
 
   confab_llm_client_chat_finish (CONFAB_LLM_CLIENT (source), result, &chat, &error);
@@ -791,6 +881,12 @@ on_chat_done (GObject      *source,
       return;
     }
 
+  if (error == NULL && take_escalate_marker (reply->content))
+    {
+      wants_person = TRUE;
+      emit (reply, CONFAB_RUNTIME_EVENT_REPLACE, reply->content->str);
+    }
+
   confab_message_set_content (message, reply->content->str);
   if (error != NULL)
     confab_message_set_status (message, "cancelled");
@@ -806,7 +902,9 @@ on_chat_done (GObject      *source,
   if (!confab_database_begin (db, &save_error))
     goto failed;
   if (!confab_repository_update (db, CONFAB_ENTITY (message), NULL, &save_error) ||
-      !store_answer (db, message, "model", NULL, &save_error))
+      !store_answer (db, message, "model", NULL, &save_error) ||
+      (wants_person && !escalate (db, reply->conversation_id, _("The agent asked for a person"),
+                                  &save_error)))
     {
       confab_database_rollback (db);
       goto failed;
@@ -818,7 +916,10 @@ on_chat_done (GObject      *source,
   if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    return_message (task, message);
+    {
+      maybe_write_title (reply);
+      return_message (task, message);
+    }
   return;
 
 failed:
@@ -1302,6 +1403,8 @@ rules_match (Run         *run,
 static ConfabAgent *
 pick_router_member (Run *run)
 {
+  if (run->routed != NULL)
+    return run->routed;
   for (guint i = 0; i < run->members->len; i++)
     {
       ConfabAgent *agent = g_ptr_array_index (run->members, i);
@@ -1313,11 +1416,12 @@ pick_router_member (Run *run)
 }
 
 /* Who answers next, or NULL when the run is over.
- *   router       one reply, by pick_router_member ()
+ *   router       one reply, by pick_router_member () (or the member the
+ *                LLM selector picked, see route_with_llm ())
  *   sequential   each member once, in order
  *   round_robin  the members in turn until max_turns replies (default
- *                DEFAULT_MAX_TURNS); a stop phrase would end it sooner, but
- *                teams have no config to hold one yet
+ *                DEFAULT_MAX_TURNS), or until a reply holds the team's stop
+ *                phrase (on_answered ())
  * Every member after the first answers the previous reply. */
 static ConfabAgent *
 next_speaker (Run *run)
@@ -1348,11 +1452,141 @@ static void on_answered (GObject      *source,
                          GAsyncResult *result,
                          gpointer      user_data);
 
+/* Records how the LLM selector routed the message: the member, and when
+ * its answer named nobody (or the model failed), that the first member
+ * answered instead. */
+static void
+record_route (Run          *run,
+              const char   *answer,
+              gboolean      valid,
+              const GError *failure)
+{
+  ConfabDatabase *db = run->self->db;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *details = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "member");
+  json_builder_add_string_value (builder, confab_entity_get_id (CONFAB_ENTITY (run->routed)));
+  json_builder_set_member_name (builder, "selector_answer");
+  json_builder_add_string_value (builder, answer);
+  json_builder_set_member_name (builder, "valid");
+  json_builder_add_boolean_value (builder, valid);
+  if (failure != NULL)
+    {
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, failure->message);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  details = json_to_string (root, FALSE);
+
+  if (!confab_database_begin (db, &error) ||
+      !confab_database_audit (db, confab_entity_get_id (CONFAB_ENTITY (run->user)), "team",
+                              confab_entity_get_id (CONFAB_ENTITY (run->team)), "route",
+                              details, &error) ||
+      !confab_database_commit (db, &error))
+    {
+      if (error != NULL)
+        g_warning ("Could not record how the team routed a message: %s", error->message);
+      confab_database_rollback (db);
+    }
+}
+
+static void run_next (GTask *task);
+
+static void
+on_routed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Run *run = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *answer = confab_llm_oneshot_finish (result, &error);
+  int index = -1;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (answer != NULL)
+    index = confab_team_router_match_answer (run->members, answer);
+  /* A selector that fails or names nobody does not stop the team. */
+  run->routed = g_object_ref (g_ptr_array_index (run->members, MAX (index, 0)));
+  record_route (run, answer ? answer : "", index >= 0, error);
+  run_next (task);
+}
+
+/* A router whose selector is "llm": asks the selector agent's model which
+ * member answers, before the first reply. FALSE when the team routes by
+ * rules (or has routed already). */
+static gboolean
+route_with_llm (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+  g_autofree char *selector = NULL;
+  g_autofree char *selector_id = NULL;
+  g_autoptr (ConfabAgent) agent = NULL;
+  g_autoptr (ConfabChatRequest) request = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (run->team == NULL || run->routed != NULL || run->n_replies > 0 ||
+      !confab_str_equal0 (confab_team_get_mode (run->team), "router"))
+    return FALSE;
+  selector = confab_team_dup_setting (run->team, "selector");
+  selector_id = confab_team_dup_setting (run->team, "selector_agent_id");
+  if (!confab_str_equal0 (selector, "llm") || selector_id == NULL)
+    return FALSE;
+
+  agent = confab_repository_get (run->self->db, CONFAB_TYPE_AGENT, selector_id, &error);
+  if (agent == NULL || confab_agent_get_provider_id (agent) == NULL)
+    {
+      run->routed = g_object_ref (g_ptr_array_index (run->members, 0));
+      if (error == NULL)
+        g_set_error (&error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                     _("The selector agent has no provider"));
+      record_route (run, "", FALSE, error);
+      return FALSE;
+    }
+  request = confab_team_router_build_request (agent, run->members, run->text);
+  confab_llm_oneshot_async (run->self->db, run->self->store,
+                            confab_agent_get_provider_id (agent), request,
+                            g_task_get_cancellable (task), on_routed, g_object_ref (task));
+  return TRUE;
+}
+
+/* Whether text holds the round robin team's stop phrase (any case). */
+static gboolean
+holds_stop_phrase (Run        *run,
+                   const char *text)
+{
+  g_autofree char *phrase = NULL;
+  g_autofree char *folded_phrase = NULL;
+  g_autofree char *folded_text = NULL;
+
+  if (run->team == NULL || !confab_str_equal0 (confab_team_get_mode (run->team), "round_robin"))
+    return FALSE;
+  phrase = confab_team_dup_setting (run->team, "stop_phrase");
+  if (phrase == NULL || text == NULL)
+    return FALSE;
+  folded_phrase = g_utf8_casefold (phrase, -1);
+  folded_text = g_utf8_casefold (text, -1);
+  return strstr (folded_text, folded_phrase) != NULL;
+}
+
 static void
 run_next (GTask *task)
 {
   Run *run = g_task_get_task_data (task);
-  ConfabAgent *speaker = next_speaker (run);
+  ConfabAgent *speaker;
+
+  if (route_with_llm (task))
+    return;
+  speaker = next_speaker (run);
 
   if (speaker == NULL)
     {
@@ -1396,6 +1630,12 @@ on_answered (GObject      *source,
   g_set_object (&run->last, message);
   g_free (run->input);
   run->input = g_strdup (confab_message_get_content (message));
+
+  if (holds_stop_phrase (run, run->input))
+    {
+      return_message (task, run->last);
+      return;
+    }
 
   /* A rule that handed the conversation to a person or ended it ends the
    * run too. */
@@ -1720,6 +1960,8 @@ confab_agent_runtime_dispose (GObject *object)
 {
   ConfabAgentRuntime *self = CONFAB_AGENT_RUNTIME (object);
 
+  g_cancellable_cancel (self->background);
+  g_clear_object (&self->background);
   g_clear_object (&self->db);
   g_clear_object (&self->store);
 
@@ -1792,6 +2034,7 @@ confab_agent_runtime_class_init (ConfabAgentRuntimeClass *klass)
 static void
 confab_agent_runtime_init (ConfabAgentRuntime *self)
 {
+  self->background = g_cancellable_new ();
 }
 
 ConfabAgentRuntime *
@@ -1816,4 +2059,41 @@ confab_agent_runtime_get_secret_store (ConfabAgentRuntime *self)
 {
   g_return_val_if_fail (CONFAB_IS_AGENT_RUNTIME (self), NULL);
   return self->store;
+}
+
+gboolean
+confab_agent_runtime_escalate (ConfabAgentRuntime  *self,
+                               const char          *conversation_id,
+                               const char          *user_id,
+                               const char          *reason,
+                               GError             **error)
+{
+  g_autoptr (ConfabConversation) conversation = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_AGENT_RUNTIME (self), FALSE);
+  g_return_val_if_fail (conversation_id != NULL, FALSE);
+
+  if (!confab_database_begin (self->db, error))
+    return FALSE;
+  conversation = confab_repository_get (self->db, CONFAB_TYPE_CONVERSATION, conversation_id,
+                                        error);
+  if (conversation == NULL)
+    goto rollback;
+  if (confab_str_equal0 (confab_conversation_get_status (conversation), "escalated"))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("A person is already taking care of this conversation"));
+      goto rollback;
+    }
+  if (!escalate (self->db, conversation_id, is_set (reason) ? reason
+                                                            : _("The user asked for a person"),
+                 error) ||
+      !confab_database_audit (self->db, user_id, "conversation", conversation_id, "escalate",
+                              NULL, error))
+    goto rollback;
+  return confab_database_commit (self->db, error);
+
+rollback:
+  confab_database_rollback (self->db);
+  return FALSE;
 }

@@ -76,6 +76,11 @@ G_BEGIN_DECLS
  * Everything runs on the thread-default main context of the caller (the
  * workspace is used from the main thread only); the HTTP work is
  * asynchronous. */
+/* Written by an LLM agent (told so by its system prompt), it hands the
+ * conversation to a person: the marker is taken out of the reply and the
+ * conversation is escalated. */
+#define CONFAB_ESCALATE_MARKER "[[escalate]]"
+
 G_DECLARE_FINAL_TYPE (ConfabAgentRuntime, confab_agent_runtime, CONFAB, AGENT_RUNTIME, GObject)
 
 typedef enum
@@ -156,6 +161,16 @@ void                confab_agent_runtime_regenerate_async   (ConfabAgentRuntime 
                                                              GCancellable          *cancellable,
                                                              GAsyncReadyCallback    callback,
                                                              gpointer               user_data);
+
+/* A person asks for a person: the conversation is escalated (a pending
+ * escalations row with reason, or "The user asked for a person" when NULL)
+ * and the agent stays silent until an operator resolves it. user_id
+ * (nullable) is recorded as the actor. */
+gboolean            confab_agent_runtime_escalate           (ConfabAgentRuntime    *self,
+                                                             const char            *conversation_id,
+                                                             const char            *user_id,
+                                                             const char            *reason,
+                                                             GError               **error);
 
 /* What produced a stored message: *out_answered_by "rule", "fallback",
  * "model" or NULL (a person's message, or one written before this was
