@@ -44,7 +44,11 @@ fill_workspace (ConfabDatabase *db)
     "  VALUES ('m1', 'c1', 0, 'user', '%s', 'When do you \"open\"?\\ \x01', 't', 't');"
     "INSERT INTO messages (id, conversation_id, seq, depth, parent_message_id, role, agent_id, content, source_references, model, tokens_in, tokens_out, latency_ms, created_at, updated_at) "
     "  VALUES ('m2', 'c1', 1, 1, 'm1', 'assistant', 'a1', 'Nine to five.', '[{\"chunk\":\"ch1\"}]', 'llama3', 12, 4, 350, 't', 't');"
-    "INSERT INTO escalations VALUES ('e1', 'c1', '%s', 'angry', 'pending', NULL, 't', 't');",
+    "INSERT INTO escalations VALUES ('e1', 'c1', '%s', 'angry', 'pending', NULL, 't', 't');"
+    "INSERT INTO prompt_test_cases (id, prompt_id, name, variables, input, assertions, created_at, updated_at) "
+    "  VALUES ('tc1', 'pr1', 'Greets by name', '{\"name\":\"Ana\"}', 'hi', '[{\"type\":\"contains\",\"value\":\"Ana\"}]', 't', 't');"
+    "INSERT INTO prompt_runs (id, prompt_id, version_id, provider_id, agent_id, model, variables, input, output, status, tokens_in, tokens_out, latency_ms, test_case_id, passed, assertion_results, created_at, updated_at) "
+    "  VALUES ('r1', 'pr1', 'pv1', 'p1', NULL, 'llama3', '{}', 'hi', 'Hello Ana', 'complete', 5, 3, 120, 'tc1', 1, '[]', 't', 't');",
     uid, uid, uid, uid, uid, uid, uid, uid);
   exec_sql (db, sql);
 }
@@ -110,7 +114,7 @@ test_round_trip (void)
 
   g_assert_true (confab_import_from_file (b->db, file, NULL, &n_rows, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (n_rows, ==, 18);
+  g_assert_cmpuint (n_rows, ==, 20);
   second = export_string (b->db);
 
   ta = parse_tables (pa, first);

@@ -59,6 +59,7 @@ int confab_cli_providers      (ConfabCli *cli, int argc, char **argv);
 int confab_cli_ask            (ConfabCli *cli, int argc, char **argv);
 int confab_cli_chat           (ConfabCli *cli, int argc, char **argv);
 int confab_cli_kb             (ConfabCli *cli, int argc, char **argv);
+int confab_cli_prompts        (ConfabCli *cli, int argc, char **argv);
 int confab_cli_escalations    (ConfabCli *cli, int argc, char **argv);
 int confab_cli_providers_test   (ConfabCli *cli, int argc, char **argv);
 int confab_cli_providers_models (ConfabCli *cli, int argc, char **argv);

@@ -19,6 +19,7 @@ static const struct
   { "agents", confab_cli_agents, N_("List, add and show chatbot agents") },
   { "conversations", confab_cli_conversations, N_("List conversations") },
   { "chat", confab_cli_chat, N_("Send a message to an agent and print its reply") },
+  { "prompts", confab_cli_prompts, N_("Keep versioned prompts: labels, diffs, test runs, files for git") },
   { "kb", confab_cli_kb, N_("Create, fill, list and search knowledge bases") },
   { "escalations", confab_cli_escalations, N_("List, take, answer and resolve conversations handed to a person") },
   { "providers", confab_cli_providers, N_("Add, list, test and remove LLM providers and their keys") },

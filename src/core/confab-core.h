@@ -18,6 +18,8 @@
 #include "confab-message-list.h"
 #include "confab-prompt.h"
 #include "confab-prompt-label.h"
+#include "confab-prompt-run.h"
+#include "confab-prompt-test-case.h"
 #include "confab-prompt-version.h"
 #include "confab-provider.h"
 #include "confab-repository.h"

@@ -17,7 +17,8 @@
  * left out: the triggers rebuild them on import. */
 
 static const char * const tables[] = {
-  "workspace", "users", "providers", "prompts", "prompt_versions", "prompt_labels", "agents",
+  "workspace", "users", "providers", "prompts", "prompt_versions", "prompt_labels",
+  "prompt_test_cases", "prompt_runs", "agents",
   "teams", "team_members", "knowledge_bases", "documents", "chunks", "agent_knowledge",
   "conversations", "messages", "escalations", "audit_log", NULL
 };

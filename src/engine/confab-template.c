@@ -781,3 +781,54 @@ confab_template_get_variables (ConfabTemplate *self)
     }
   return variables;
 }
+
+/**
+ * confab_template_is_builtin:
+ * @name: a variable name
+ *
+ * Returns: whether the app gives @name by itself: "user.name", "agent.name",
+ *   "date" or "time"
+ */
+gboolean
+confab_template_is_builtin (const char *name)
+{
+  static const char * const builtins[] = { "user.name", "agent.name", "date", "time", NULL };
+
+  return name != NULL && g_strv_contains (builtins, name);
+}
+
+/**
+ * confab_template_detect_variables:
+ * @source: a template text
+ * @error: the errors of confab_template_parse()
+ *
+ * The variables someone filling in @source has to think about: every
+ * variable it uses except the built-ins (confab_template_is_builtin()),
+ * sections included, in order of first use, with the first default given
+ * to each.
+ *
+ * Returns: (transfer full) (nullable) (element-type ConfabTemplateVariable):
+ *   the variables, or NULL with @error set
+ */
+GPtrArray *
+confab_template_detect_variables (const char  *source,
+                                  GError     **error)
+{
+  g_autoptr (ConfabTemplate) self = NULL;
+  GPtrArray *variables;
+
+  g_return_val_if_fail (source != NULL, NULL);
+
+  self = confab_template_parse (source, error);
+  if (self == NULL)
+    return NULL;
+  variables = confab_template_get_variables (self);
+  for (guint i = variables->len; i > 0; i--)
+    {
+      ConfabTemplateVariable *variable = g_ptr_array_index (variables, i - 1);
+
+      if (confab_template_is_builtin (variable->name))
+        g_ptr_array_remove_index (variables, i - 1);
+    }
+  return variables;
+}

@@ -71,6 +71,17 @@ char           *confab_template_render_string  (const char      *source,
                                                 GError         **error);
 GPtrArray      *confab_template_get_variables  (ConfabTemplate  *self);
 
+/* Whether name is one of the variables the app always gives: user.name,
+ * agent.name, date and time. */
+gboolean        confab_template_is_builtin     (const char      *name);
+/* The variables a text asks its user for, as a form would list them: those
+ * of confab_template_get_variables() without the built-ins, section
+ * variables ({{#x}}, {{^x}}) included, in order of first use, each with
+ * its first default. NULL with the parse error when source is not a valid
+ * template. (element-type ConfabTemplateVariable) */
+GPtrArray      *confab_template_detect_variables (const char    *source,
+                                                  GError       **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabTemplate, confab_template_free)
 
 G_END_DECLS
