@@ -724,6 +724,221 @@ test_streaming_updates (Fixture       *f,
                                            "AND instr (details, 'token') > 0"), ==, 0);
 }
 
+static ConfabMessageHit *
+find_hit (GPtrArray  *hits,
+          const char *message_id)
+{
+  for (guint i = 0; i < hits->len; i++)
+    if (g_strcmp0 (confab_message_hit_get_message_id (g_ptr_array_index (hits, i)),
+                   message_id) == 0)
+      return g_ptr_array_index (hits, i);
+  return NULL;
+}
+
+static void
+test_search_hits (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr (ConfabAgent) agent = confab_agent_new ("Baker Bot");
+  g_autoptr (ConfabUser) operator = confab_test_add_user (f->ws->db, "olga");
+  g_autoptr (ConfabMessage) question = NULL;
+  g_autoptr (ConfabMessage) reply = NULL;
+  g_autoptr (ConfabMessage) support = NULL;
+  g_autoptr (ConfabMessage) other = NULL;
+  g_autoptr (ConfabConversation) conversation = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabMessageHit *hit;
+
+  g_assert_true (confab_repository_create (f->ws->db, CONFAB_ENTITY (agent), NULL, &error));
+  g_assert_no_error (error);
+
+  question = confab_message_new (f->conversation_id, "user", "Do you bake sourdough bread?");
+  confab_message_set_user_id (question, ID (f->alice));
+  g_assert_true (confab_repository_create (f->ws->db, CONFAB_ENTITY (question), NULL, &error));
+  g_assert_no_error (error);
+  reply = confab_message_new (f->conversation_id, "assistant",
+                              "Yes: <b>sourdough</b> & rye, every morning.\nAsk for it.");
+  confab_message_set_agent_id (reply, ID (agent));
+  g_assert_true (confab_repository_create (f->ws->db, CONFAB_ENTITY (reply), NULL, &error));
+  g_assert_no_error (error);
+  support = confab_message_new (f->conversation_id, "supporter", "Sourdough is sold out today");
+  confab_message_set_user_id (support, ID (operator));
+  g_assert_true (confab_repository_create (f->ws->db, CONFAB_ENTITY (support), NULL, &error));
+  g_assert_no_error (error);
+  /* A user message without user_id: the conversation's user wrote it. */
+  other = add_message (f->ws->db, f->other, "user", "Nothing about bread here, only cake");
+  conversation = reload_conversation (f);
+
+  hits = confab_message_search_hits (f->ws->db, "sourdough", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 3);
+
+  hit = find_hit (hits, ID (question));
+  g_assert_nonnull (hit);
+  g_assert_cmpstr (confab_message_hit_get_conversation_id (hit), ==, f->conversation_id);
+  g_assert_cmpstr (confab_message_hit_get_conversation_title (hit), ==,
+                   confab_conversation_get_title (conversation));
+  g_assert_cmpstr (confab_message_hit_get_conversation_title (hit), ==,
+                   "Do you bake sourdough bread?");
+  g_assert_cmpstr (confab_message_hit_get_role (hit), ==, "user");
+  g_assert_cmpstr (confab_message_hit_get_author (hit), ==, "alice");
+  g_assert_cmpstr (confab_message_hit_get_created_at (hit), ==,
+                   confab_entity_get_created_at (CONFAB_ENTITY (question)));
+  g_assert_cmpstr (confab_message_hit_get_snippet (hit), ==,
+                   "Do you bake " CONFAB_MESSAGE_HIT_MATCH_START "sourdough"
+                   CONFAB_MESSAGE_HIT_MATCH_END " bread?");
+
+  /* The snippet is the text as written: markup stays plain characters. */
+  hit = find_hit (hits, ID (reply));
+  g_assert_nonnull (hit);
+  g_assert_cmpstr (confab_message_hit_get_role (hit), ==, "assistant");
+  g_assert_cmpstr (confab_message_hit_get_author (hit), ==, "Baker Bot");
+  g_assert_cmpstr (confab_message_hit_get_snippet (hit), ==,
+                   "Yes: <b>" CONFAB_MESSAGE_HIT_MATCH_START "sourdough"
+                   CONFAB_MESSAGE_HIT_MATCH_END "</b> & rye, every morning.\nAsk for it.");
+
+  hit = find_hit (hits, ID (support));
+  g_assert_nonnull (hit);
+  g_assert_cmpstr (confab_message_hit_get_role (hit), ==, "supporter");
+  g_assert_cmpstr (confab_message_hit_get_author (hit), ==, "olga");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  hits = confab_message_search_hits (f->ws->db, "bread", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 2);
+  hit = find_hit (hits, ID (other));
+  g_assert_nonnull (hit);
+  g_assert_cmpstr (confab_message_hit_get_conversation_id (hit), ==, ID (f->other));
+  g_assert_cmpstr (confab_message_hit_get_author (hit), ==, "alice");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* A deleted agent leaves the hit without an author. */
+  g_assert_true (confab_repository_delete (f->ws->db, CONFAB_TYPE_AGENT, ID (agent), NULL,
+                                           &error));
+  g_assert_no_error (error);
+  hits = confab_message_search_hits (f->ws->db, "rye", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_null (confab_message_hit_get_author (g_ptr_array_index (hits, 0)));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* Limit. */
+  hits = confab_message_search_hits (f->ws->db, "sourdough", 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 2);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* Nothing typed finds nothing, without an error. */
+  hits = confab_message_search_hits (f->ws->db, "  \t ", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 0);
+}
+
+static void
+test_search_hits_invalid (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *no_words[] = { "\"", "*", "\" \"", "(", ")", "***", "-", "+", "^", "\"\"", "( )" };
+  const char *hostile[] = {
+    "\"unbalanced", "AND", "foo OR", "NEAR(", "NEAR(foo bar", "content:foo", "-foo", "^foo",
+    "foo AND OR NOT bar", "{content}: x", "a\"b\"c", "foo*bar*", "OR OR", "NOT", "ünïcödé ☃",
+  };
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_unref (add_message (f->ws->db, f->conversation, "user",
+                               "foo or bar, AND not near the \"unbalanced\" content"));
+
+  /* Characters but no word to look for: INVALID, with the query quoted. */
+  for (guint i = 0; i < G_N_ELEMENTS (no_words); i++)
+    {
+      hits = confab_message_search_hits (f->ws->db, no_words[i], 0, NULL, &error);
+      g_assert_null (hits);
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "no words"));
+      g_clear_error (&error);
+    }
+
+  /* Operators and stray syntax are words: never an SQLite error. */
+  for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
+    {
+      hits = confab_message_search_hits (f->ws->db, hostile[i], 0, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (hits);
+      g_clear_pointer (&hits, g_ptr_array_unref);
+    }
+  hits = confab_message_search_hits (f->ws->db, "AND", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  hits = confab_message_search_hits (f->ws->db, "bad\xff", 0, NULL, &error);
+  g_assert_null (hits);
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Cancelled: no query runs. */
+  g_cancellable_cancel (cancellable);
+  hits = confab_message_search_hits (f->ws->db, "foo", 0, cancellable, &error);
+  g_assert_null (hits);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* The connection is usable afterwards, its progress handler removed. */
+  g_object_unref (cancellable);
+  cancellable = g_cancellable_new ();
+  hits = confab_message_search_hits (f->ws->db, "foo", 0, cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+}
+
+typedef struct
+{
+  char      *path;
+  GPtrArray *hits;
+  GError    *error;
+} ThreadSearch;
+
+static gpointer
+search_in_thread (gpointer data)
+{
+  ThreadSearch *search = data;
+  g_autoptr (ConfabDatabase) db = confab_database_open_with_flags (search->path,
+                                                                   CONFAB_DATABASE_OPEN_READ_ONLY,
+                                                                   &search->error);
+
+  if (db != NULL)
+    search->hits = confab_message_search_hits (db, "pumpernickel", 0, NULL, &search->error);
+  return NULL;
+}
+
+/* A worker thread searches on a read-only connection of its own while the
+ * main one writes. */
+static void
+test_search_hits_own_connection (Fixture       *f,
+                                 gconstpointer  data)
+{
+  ThreadSearch search = { f->ws->path, NULL, NULL };
+  GThread *thread;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("pumpernickel loaf number %u", i);
+
+      g_object_unref (add_message (f->ws->db, i % 2 ? f->conversation : f->other, "user", text));
+    }
+
+  thread = g_thread_new ("search", search_in_thread, &search);
+  g_object_unref (add_message (f->ws->db, f->other, "user", "one more rye"));
+  g_thread_join (thread);
+
+  g_assert_no_error (search.error);
+  g_assert_cmpuint (search.hits->len, ==, 200);
+  g_ptr_array_unref (search.hits);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -739,6 +954,9 @@ main (int    argc,
   ADD ("parent-branches", test_parent_branches);
   ADD ("fts-sync", test_fts_sync);
   ADD ("search", test_search);
+  ADD ("search-hits", test_search_hits);
+  ADD ("search-hits-invalid", test_search_hits_invalid);
+  ADD ("search-hits-own-connection", test_search_hits_own_connection);
   ADD ("streaming-updates", test_streaming_updates);
 #undef ADD
   g_test_add_func ("/confab/messages/make-title", test_make_title);

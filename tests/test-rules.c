@@ -918,6 +918,167 @@ test_demo_workspace (void)
   g_assert_cmpuint (rule_based, >, 0);
 }
 
+/* confab_rule_set_explain(): the same answer as confab_rule_set_match(),
+ * with a verdict per rule. */
+static ConfabRuleExplanation *
+explain (ConfabRuleSet *rules,
+         const char    *message)
+{
+  g_autoptr (GError) error = NULL;
+  ConfabRuleExplanation *explanation = confab_rule_set_explain (rules, message, 0, 0, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (explanation);
+  g_assert_nonnull (explanation->match);
+  g_assert_cmpuint (explanation->verdicts->len, ==, confab_rule_set_get_n_rules (rules));
+  for (guint i = 0; i < explanation->verdicts->len; i++)
+    {
+      ConfabRuleVerdict *verdict = g_ptr_array_index (explanation->verdicts, i);
+
+      g_assert_cmpuint (verdict->rule_index, ==, i);
+      g_assert_nonnull (verdict->rule_name);
+      g_assert_nonnull (verdict->matched);
+      g_assert_nonnull (verdict->reason);
+      g_assert_nonnull (verdict->match_type);
+    }
+  return explanation;
+}
+
+static ConfabRuleVerdict *
+verdict_of (ConfabRuleExplanation *explanation,
+            guint                  index)
+{
+  return g_ptr_array_index (explanation->verdicts, index);
+}
+
+static void
+test_explain (void)
+{
+  g_autoptr (ConfabRuleSet) rules = parse_ok (
+    "{\"rules\": ["
+    " {\"name\": \"Off\", \"enabled\": false, \"priority\": 50, \"match\": \"keywords_any\", \"patterns\": [\"order\"], \"responses\": [\"off\"]},"
+    " {\"name\": \"Holiday\", \"priority\": 20, \"match\": \"keywords_any\", \"patterns\": [\"holiday\"], \"responses\": [\"h\"]},"
+    " {\"name\": \"Vetoed\", \"priority\": 15, \"match\": \"keywords_any\", \"patterns\": [\"order\"], \"exclude\": [\"cancel\"], \"responses\": [\"v\"]},"
+    " {\"name\": \"Order number\", \"priority\": 10, \"match\": \"regex\", \"patterns\": [\"order\\\\s*#?(?<order>\\\\d+)\"], \"responses\": [\"Order {{order}} is on its way.\"]},"
+    " {\"name\": \"Order words\", \"priority\": 10, \"match\": \"keywords_all\", \"patterns\": [\"order\", \"status\"], \"responses\": [\"w\"]},"
+    " {\"name\": \"Any order\", \"priority\": 1, \"match\": \"keywords_any\", \"patterns\": [\"order\", \"Cancel\"], \"responses\": [\"a\"]}"
+    "]}");
+  g_autoptr (ConfabRuleExplanation) e = NULL;
+  g_autoptr (ConfabRuleMatch) m = NULL;
+  ConfabRuleVerdict *v;
+
+  e = explain (rules, "Please cancel order #1234");
+  m = match (rules, "Please cancel order #1234");
+  /* The very answer of confab_rule_set_match(). */
+  g_assert_cmpint (e->match->rule_index, ==, m->rule_index);
+  g_assert_cmpstr (e->match->response, ==, m->response);
+  g_assert_cmpstr (e->match->explanation, ==, m->explanation);
+  g_assert_cmpstr (e->match->response, ==, "Order 1234 is on its way.");
+
+  /* The winner: what it matched and its named groups. */
+  g_assert_nonnull (e->winner);
+  g_assert_true (e->winner == verdict_of (e, 3));
+  g_assert_cmpint (e->winner->outcome, ==, CONFAB_RULE_OUTCOME_WON);
+  g_assert_cmpstr (e->winner->match_type, ==, "regex");
+  g_assert_cmpint (e->winner->priority, ==, 10);
+  g_assert_cmpstr (e->winner->matched[0], ==, "order\\s*#?(?<order>\\d+)");
+  g_assert_cmpstr (e->winner->matched_text, ==, "order #1234");
+  g_assert_cmpstr (e->winner->reason, ==,
+                   "Rule “Order number” matched “order #1234” with the pattern "
+                   "“order\\s*#?(?<order>\\d+)” (priority 10).");
+  g_assert_cmpuint (g_hash_table_size (e->captures), ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (e->captures, "order"), ==, "1234");
+
+  /* Why the rules above it did not answer. */
+  v = verdict_of (e, 0);
+  g_assert_cmpint (v->outcome, ==, CONFAB_RULE_OUTCOME_DISABLED);
+  g_assert_cmpstr (v->reason, ==, "It is turned off.");
+  v = verdict_of (e, 1);
+  g_assert_cmpint (v->outcome, ==, CONFAB_RULE_OUTCOME_NO_MATCH);
+  g_assert_cmpstr (v->reason, ==, "None of its keywords is in the message.");
+  g_assert_cmpuint (g_strv_length (v->matched), ==, 0);
+  v = verdict_of (e, 2);
+  g_assert_cmpint (v->outcome, ==, CONFAB_RULE_OUTCOME_EXCLUDED);
+  g_assert_cmpstr (v->excluded_by, ==, "cancel");
+  g_assert_cmpstr (v->matched[0], ==, "order");
+  g_assert_cmpstr (v->reason, ==, "It matched, but the message has the exclude word “cancel”.");
+
+  /* And the ones below. */
+  v = verdict_of (e, 4);
+  g_assert_cmpint (v->outcome, ==, CONFAB_RULE_OUTCOME_NO_MATCH);
+  g_assert_cmpstr (v->matched[0], ==, "order");
+  g_assert_null (v->matched[1]);
+  g_assert_cmpstr (v->missing[0], ==, "status");
+  g_assert_null (v->missing[1]);
+  g_assert_cmpstr (v->reason, ==, "The keyword “status” is not in the message.");
+  v = verdict_of (e, 5);
+  g_assert_cmpint (v->outcome, ==, CONFAB_RULE_OUTCOME_OUTRANKED);
+  g_assert_cmpstr (v->matched[0], ==, "order");
+  g_assert_cmpstr (v->matched[1], ==, "Cancel");
+  g_assert_cmpstr (v->reason, ==, "It matched, but “Order number” won with a higher priority (10).");
+  g_clear_pointer (&e, confab_rule_explanation_free);
+
+  /* Same priority: specificity, then length, then order. */
+  e = explain (rules, "Cancel order 7 status");
+  g_assert_true (e->winner == verdict_of (e, 3));
+  g_assert_cmpstr (verdict_of (e, 4)->reason, ==,
+                   "It matched, but “Order number” won with the same priority because "
+                   "“regex” is more specific than “keywords_all”.");
+  g_assert_null (verdict_of (e, 4)->missing);
+  g_assert_cmpint (verdict_of (e, 2)->outcome, ==, CONFAB_RULE_OUTCOME_EXCLUDED);
+  g_assert_cmpint (verdict_of (e, 5)->outcome, ==, CONFAB_RULE_OUTCOME_OUTRANKED);
+  g_assert_cmpint (verdict_of (e, 1)->outcome, ==, CONFAB_RULE_OUTCOME_NO_MATCH);
+  g_clear_pointer (&e, confab_rule_explanation_free);
+}
+
+static void
+test_explain_fallback (void)
+{
+  g_autoptr (ConfabRuleSet) rules = parse_ok (
+    "{\"rules\": ["
+    " {\"name\": \"Hello\", \"match\": \"exact\", \"patterns\": [\"hello\"], \"responses\": [\"Hi\"]},"
+    " {\"name\": \"Digits\", \"match\": \"regex\", \"patterns\": [\"\\\\d{3}\"], \"responses\": [\"n\"]},"
+    " {\"name\": \"Same\", \"match\": \"keywords_any\", \"patterns\": [\"pie\"], \"responses\": [\"1\"]},"
+    " {\"name\": \"Same too\", \"match\": \"keywords_any\", \"patterns\": [\"pie\"], \"responses\": [\"2\"]}"
+    "], \"fallback\": [\"Pardon?\"]}");
+  g_autoptr (ConfabRuleExplanation) e = NULL;
+  g_autofree char *long_message = NULL;
+
+  e = explain (rules, "hello there");
+  g_assert_null (e->winner);
+  g_assert_cmpint (e->match->rule_index, ==, -1);
+  g_assert_cmpstr (e->match->response, ==, "Pardon?");
+  g_assert_cmpuint (g_hash_table_size (e->captures), ==, 0);
+  g_assert_cmpstr (verdict_of (e, 0)->reason, ==, "The message is not one of its phrases.");
+  g_assert_cmpstr (verdict_of (e, 1)->reason, ==, "None of its patterns matches the message.");
+  g_clear_pointer (&e, confab_rule_explanation_free);
+
+  /* A tie decided by the order. */
+  e = explain (rules, "pie");
+  g_assert_true (e->winner == verdict_of (e, 2));
+  g_assert_cmpstr (verdict_of (e, 3)->reason, ==,
+                   "It matched, but “Same” won because it comes first in the list.");
+  g_clear_pointer (&e, confab_rule_explanation_free);
+
+  /* Too long for a regex. */
+  long_message = g_strnfill (CONFAB_RULE_MAX_MESSAGE_CHARS + 1, '1');
+  e = explain (rules, long_message);
+  g_assert_null (e->winner);
+  g_assert_cmpstr (verdict_of (e, 1)->reason, ==,
+                   "The message is longer than 10000 characters, too long for regular expressions.");
+  g_clear_pointer (&e, confab_rule_explanation_free);
+
+  /* No rules at all. */
+  {
+    g_autoptr (ConfabRuleSet) empty = parse_ok ("{}");
+
+    e = explain (empty, "anything");
+    g_assert_null (e->winner);
+    g_assert_cmpuint (e->verdicts->len, ==, 0);
+    g_assert_cmpstr (e->match->response, ==, "Sorry, I did not understand that.");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -944,6 +1105,8 @@ main (int    argc,
   g_test_add_func ("/rules/templates", test_templates_valid);
   g_test_add_func ("/rules/catastrophic", test_catastrophic);
   g_test_add_func ("/rules/demo-workspace", test_demo_workspace);
+  g_test_add_func ("/rules/explain", test_explain);
+  g_test_add_func ("/rules/explain-fallback", test_explain_fallback);
 
   return g_test_run ();
 }

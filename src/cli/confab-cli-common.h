@@ -54,6 +54,8 @@ int confab_cli_users          (ConfabCli *cli, int argc, char **argv);
 int confab_cli_agents         (ConfabCli *cli, int argc, char **argv);
 int confab_cli_conversations  (ConfabCli *cli, int argc, char **argv);
 int confab_cli_export         (ConfabCli *cli, int argc, char **argv);
+int confab_cli_backup         (ConfabCli *cli, int argc, char **argv);
+int confab_cli_restore        (ConfabCli *cli, int argc, char **argv);
 int confab_cli_import         (ConfabCli *cli, int argc, char **argv);
 int confab_cli_providers      (ConfabCli *cli, int argc, char **argv);
 int confab_cli_ask            (ConfabCli *cli, int argc, char **argv);

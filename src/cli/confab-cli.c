@@ -25,6 +25,8 @@ static const struct
   { "providers", confab_cli_providers, N_("Add, list, test and remove LLM providers and their keys") },
   { "ask", confab_cli_ask, N_("Send one prompt to a provider and stream the reply") },
   { "export", confab_cli_export, N_("Write the whole workspace as JSON (never a secret)") },
+  { "backup", confab_cli_backup, N_("Copy the workspace into a file, safely while it is in use") },
+  { "restore", confab_cli_restore, N_("Replace the workspace with a backup, keeping a copy") },
   { "import", confab_cli_import, N_("Read a JSON export into an empty workspace") },
 };
 

@@ -607,3 +607,131 @@ confab_message_search (ConfabDatabase  *db,
   confab_database_set_error (db, rc, error);
   return NULL;
 }
+
+/* A progress handler: a non-zero return interrupts the running statement. */
+static int
+search_cancelled (void *data)
+{
+  return g_cancellable_is_cancelled (data);
+}
+
+/**
+ * confab_message_search_hits:
+ * @db: a workspace
+ * @query: the words to look for, as a person typed them
+ * @limit: the most hits to return, 0 for all
+ * @cancellable: (nullable): stops the query, even halfway through
+ * @error: return location for a #GError
+ *
+ * Finds messages in all conversations holding all the words of @query, as
+ * confab_message_search() does, with what a result list shows: the
+ * conversation's title, the author and a snippet. Whatever was typed is
+ * searched as words, so there is no syntax to get wrong; a @query that has
+ * characters but no word at all (only quotes, stars, brackets...) fails with
+ * %CONFAB_ERROR_INVALID, while a @query of spaces finds nothing. Cancelled,
+ * it fails with %G_IO_ERROR_CANCELLED.
+ *
+ * @db may be a connection of its own, used only by the thread calling this.
+ *
+ * Returns: (transfer container) (element-type ConfabMessageHit): the hits,
+ *   best match first, or %NULL with @error set
+ */
+GPtrArray *
+confab_message_search_hits (ConfabDatabase  *db,
+                            const char      *query,
+                            guint            limit,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  g_autoptr (GPtrArray) results = NULL;
+  g_autoptr (ConfabStmt) stmt = NULL;
+  g_autofree char *match = NULL;
+  g_autofree char *stripped = NULL;
+  sqlite3 *handle;
+  int rc;
+
+  g_return_val_if_fail (CONFAB_IS_DATABASE (db), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  if (!g_utf8_validate (query, -1, NULL))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The search is not valid UTF-8 text"));
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  results = g_ptr_array_new_with_free_func (g_object_unref);
+  match = build_fts_query (query);
+  if (*match == '\0')
+    {
+      stripped = g_strstrip (g_strdup (query));
+      if (*stripped == '\0')
+        return g_steal_pointer (&results);
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The search “%s” has no words to look for"), stripped);
+      return NULL;
+    }
+
+  stmt = confab_database_prepare (db,
+                                  "SELECT messages.id, messages.conversation_id, "
+                                  "  conversations.title, messages.role, "
+                                  "  CASE messages.role "
+                                  "    WHEN 'assistant' THEN agents.name "
+                                  "    WHEN 'user' THEN coalesce (writers.name, clients.name) "
+                                  "    WHEN 'supporter' THEN writers.name "
+                                  "  END, "
+                                  "  messages.created_at, "
+                                  "  snippet (messages_fts, 0, ?2, ?3, '…', 16) "
+                                  "FROM messages_fts "
+                                  "JOIN messages ON messages.rowid = messages_fts.rowid "
+                                  "JOIN conversations ON conversations.id = messages.conversation_id "
+                                  "LEFT JOIN agents ON agents.id = messages.agent_id "
+                                  "LEFT JOIN users AS writers ON writers.id = messages.user_id "
+                                  "LEFT JOIN users AS clients ON clients.id = conversations.user_id "
+                                  "WHERE messages_fts MATCH ?1 "
+                                  "ORDER BY bm25 (messages_fts), messages.created_at DESC "
+                                  "LIMIT ?4",
+                                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, CONFAB_MESSAGE_HIT_MATCH_START, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, CONFAB_MESSAGE_HIT_MATCH_END, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, limit > 0 ? (gint64) limit : -1);
+
+  handle = confab_database_get_handle (db);
+  if (cancellable != NULL)
+    sqlite3_progress_handler (handle, 1000, search_cancelled, cancellable);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (results,
+                     g_object_new (CONFAB_TYPE_MESSAGE_HIT,
+                                   "message-id", sqlite3_column_text (stmt, 0),
+                                   "conversation-id", sqlite3_column_text (stmt, 1),
+                                   "conversation-title", sqlite3_column_text (stmt, 2),
+                                   "role", sqlite3_column_text (stmt, 3),
+                                   "author", sqlite3_column_text (stmt, 4),
+                                   "created-at", sqlite3_column_text (stmt, 5),
+                                   "snippet", sqlite3_column_text (stmt, 6),
+                                   NULL));
+  if (cancellable != NULL)
+    sqlite3_progress_handler (handle, 0, NULL, NULL);
+  if (rc == SQLITE_DONE)
+    return g_steal_pointer (&results);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  rc = sqlite3_extended_errcode (handle);
+  if (rc == SQLITE_ERROR)
+    {
+      /* As in confab_message_search(): never SQLite's grammar. */
+      g_debug ("FTS5 refused “%s”: %s", match, sqlite3_errmsg (handle));
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The search “%s” could not be understood"), query);
+      return NULL;
+    }
+  confab_database_set_error (db, rc, error);
+  return NULL;
+}

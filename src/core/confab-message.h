@@ -1,6 +1,7 @@
 #pragma once
 
 #include "confab-entity.h"
+#include "confab-message-hit.h"
 
 G_BEGIN_DECLS
 
@@ -73,6 +74,11 @@ GPtrArray     *confab_message_search                (ConfabDatabase *db,
                                                      const char     *conversation_id,
                                                      const char     *query,
                                                      guint           limit,
+                                                     GError        **error);
+GPtrArray     *confab_message_search_hits           (ConfabDatabase *db,
+                                                     const char     *query,
+                                                     guint           limit,
+                                                     GCancellable   *cancellable,
                                                      GError        **error);
 
 G_END_DECLS

@@ -230,6 +230,10 @@ has_words (const char *padded,
 
 #define UNBOUNDED G_MAXUINT
 
+/* The most backtracking steps one regex match may take (PCRE2's default is
+ * 10,000,000, seconds of work); a pattern may lower it further. */
+#define REGEX_LIMIT_PREFIX "(*LIMIT_MATCH=100000)"
+
 /* A piece of the pattern that matches one character; start NULL when it
  * could be anything (a backreference, a recursion). */
 typedef struct
@@ -263,6 +267,11 @@ typedef struct
   gboolean   last_was_first;  /* ... and it started its alternative */
   gboolean   last_is_literal; /* ... and it is a plain character */
   Frame     *last_group;      /* ... and it is this group (owned) */
+  gboolean   last_is_one;     /* ... and it is one character, of last_one */
+  Atom       last_one;
+  gboolean   item_pending;    /* the item read last is not settled yet */
+  gboolean   has_run;         /* what was read ends with a repeat of one character... */
+  Atom       run;             /* ... of this one */
   gboolean   dangerous;
 } RegexScan;
 
@@ -323,6 +332,11 @@ scan_top (RegexScan *scan)
 static void
 scan_forget_last (RegexScan *scan)
 {
+  /* Anything but a repeat of one character ends a run of them. */
+  if (scan->item_pending)
+    scan->has_run = FALSE;
+  scan->item_pending = FALSE;
+  scan->last_is_one = FALSE;
   scan->have_last = FALSE;
   scan->last_was_first = FALSE;
   scan->last_is_literal = FALSE;
@@ -351,6 +365,7 @@ scan_add (RegexScan  *scan,
   Frame *frame = scan_top (scan);
 
   scan->have_last = TRUE;
+  scan->item_pending = TRUE;
   scan->last_was_first = !frame->started;
   scan->last_is_literal = FALSE;
   if (!frame->started)
@@ -369,6 +384,8 @@ scan_add_atom (RegexScan  *scan,
   Atom atom = { start, len };
 
   scan_add (scan, &atom, 1, FALSE);
+  scan->last_is_one = start != NULL;
+  scan->last_one = atom;
   scan_not_literal (scan);
 }
 
@@ -383,6 +400,8 @@ scan_add_literal (RegexScan *scan,
 
   scan_add (scan, &atom, 1, FALSE);
   scan->last_is_literal = TRUE;
+  scan->last_is_one = TRUE;
+  scan->last_one = atom;
   if (frame->literal != NULL)
     g_string_append_unichar (frame->literal, c);
 }
@@ -705,6 +724,32 @@ scan_quantifier (RegexScan *scan,
 
   if (!scan->have_last)
     return;
+
+  /* Two repeats in a row that can match the same character ("a+a+b",
+   * "\w+\d+", "a{1,100}a{1,100}"): on a message of that character the
+   * matcher tries every way to share it out between them, from every
+   * position, and the match limit does not count those steps. */
+  if (varies && !possessive && scan->last_is_one)
+    {
+      if (scan->has_run)
+        {
+          g_autoptr (GArray) a = g_array_new (FALSE, FALSE, sizeof (Atom));
+          g_autoptr (GArray) b = g_array_new (FALSE, FALSE, sizeof (Atom));
+
+          g_array_append_val (a, scan->run);
+          g_array_append_val (b, scan->last_one);
+          if (firsts_overlap (a, b))
+            scan->dangerous = TRUE;
+        }
+      scan->has_run = TRUE;
+      scan->run = scan->last_one;
+      scan->item_pending = FALSE;
+    }
+  else if (varies)
+    {
+      scan->has_run = FALSE;
+      scan->item_pending = FALSE;
+    }
 
   if (group != NULL && repeats && !possessive && !group->atomic &&
       (group->risky || alternatives_overlap (group)))
@@ -1037,6 +1082,10 @@ scan_close_group (RegexScan *scan)
     }
   scan_add (scan, (const Atom *) (gpointer) firsts->data, firsts->len, can_be_empty);
   scan->last_group = child;
+  /* A group that ends with a repeat of one character ends with that run:
+   * "(a+)a+" is "a+a+". */
+  if (scan->has_run)
+    scan->item_pending = FALSE;
 }
 
 static gboolean
@@ -1125,6 +1174,7 @@ regex_is_dangerous (const char *pattern,
           break;
         case '|':
           frame_end_alternative (scan_top (&scan));
+          scan.has_run = FALSE;
           p++;
           break;
         case '^':
@@ -1419,6 +1469,20 @@ parse_patterns (Rule       *rule,
               if (g_regex_get_string_number (regex, name) >= 0 && !str_in_array (rule->groups, name))
                 g_ptr_array_add (rule->groups, g_strdup (name));
             }
+          /* What the reading above misses still ends: matching stops after
+           * REGEX_MATCH_LIMIT steps (the pattern itself was checked as the
+           * author wrote it, so errors quote that). JIT-compiled, since the
+           * interpreter is far slower at backtracking. */
+          {
+            g_autofree char *limited = g_strconcat (REGEX_LIMIT_PREFIX, pattern, NULL);
+            GRegex *bounded = g_regex_new (limited, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+
+            if (bounded != NULL)
+              {
+                g_regex_unref (regex);
+                regex = bounded;
+              }
+          }
           g_ptr_array_add (rule->patterns, g_strdup (pattern));
           g_ptr_array_add (rule->regexes, g_steal_pointer (&regex));
         }
@@ -1932,10 +1996,14 @@ rule_match (Rule       *rule,
 
           if (!g_regex_match_full (regex, message, -1, 0, 0, &info, &local_error))
             {
+              /* The match limit: counted as no match, and said, since the
+               * rule's author may want to write the pattern another way. */
               if (local_error != NULL)
-                g_debug ("The pattern “%s” of the rule “%s” gave up: %s",
-                         (const char *) g_ptr_array_index (rule->patterns, i), rule->name,
-                         local_error->message);
+                g_warning ("The pattern “%s” of the rule “%s” gave up on a message of %ld "
+                           "characters and counts as not matching: %s",
+                           (const char *) g_ptr_array_index (rule->patterns, i),
+                           rule->name != NULL ? rule->name : "", (long) message_chars,
+                           local_error->message);
               continue;
             }
           pattern = g_ptr_array_index (rule->patterns, i);
@@ -2212,4 +2280,248 @@ confab_rule_set_match (ConfabRuleSet  *self,
   if (result->response == NULL)
     return NULL;
   return g_steal_pointer (&result);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Explaining                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void
+rule_verdict_free (gpointer data)
+{
+  ConfabRuleVerdict *verdict = data;
+
+  g_free (verdict->rule_name);
+  g_strfreev (verdict->matched);
+  g_free (verdict->matched_text);
+  g_strfreev (verdict->missing);
+  g_free (verdict->excluded_by);
+  g_free (verdict->reason);
+  g_free (verdict);
+}
+
+void
+confab_rule_explanation_free (ConfabRuleExplanation *explanation)
+{
+  if (explanation == NULL)
+    return;
+  confab_rule_match_free (explanation->match);
+  g_clear_pointer (&explanation->captures, g_hash_table_unref);
+  g_clear_pointer (&explanation->verdicts, g_ptr_array_unref);
+  g_free (explanation);
+}
+
+static void
+candidate_free0 (gpointer data)
+{
+  if (data != NULL)
+    candidate_free (data);
+}
+
+static char **
+dup_strv (GPtrArray *strings)
+{
+  GStrvBuilder *builder = g_strv_builder_new ();
+  char **strv;
+
+  for (guint i = 0; strings != NULL && i < strings->len; i++)
+    g_strv_builder_add (builder, g_ptr_array_index (strings, i));
+  strv = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return strv;
+}
+
+/* Why a rule that matched lost to the winner. */
+static char *
+explain_loss (Candidate *loser,
+              Candidate *best)
+{
+  Criterion why;
+
+  candidate_compare (best, loser, &why);
+  switch (why)
+    {
+    case BY_PRIORITY:
+      return g_strdup_printf (_("It matched, but “%s” won with a higher priority (%d)."),
+                              best->rule->name, best->rule->priority);
+    case BY_SPECIFICITY:
+      return g_strdup_printf (_("It matched, but “%s” won with the same priority because “%s” "
+                                "is more specific than “%s”."),
+                              best->rule->name, match_type_names[best->rule->match],
+                              match_type_names[loser->rule->match]);
+    case BY_LENGTH:
+      return g_strdup_printf (_("It matched, but “%s” won with the same priority and match "
+                                "type because it matched more text."),
+                              best->rule->name);
+    case BY_ORDER:
+    default:
+      return g_strdup_printf (_("It matched, but “%s” won because it comes first in the list."),
+                              best->rule->name);
+    }
+}
+
+/* Why a rule's patterns did not match; fills the keywords found and missing
+ * of a keywords_all rule. */
+static char *
+explain_no_match (Rule              *rule,
+                  ConfabRuleVerdict *verdict,
+                  glong              message_chars,
+                  const char        *padded)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new ();
+  g_autoptr (GPtrArray) missing = g_ptr_array_new ();
+  g_autofree char *list = NULL;
+
+  switch (rule->match)
+    {
+    case MATCH_EXACT:
+      return g_strdup (_("The message is not one of its phrases."));
+    case MATCH_KEYWORDS_ANY:
+      return g_strdup (_("None of its keywords is in the message."));
+    case MATCH_KEYWORDS_ALL:
+      for (guint i = 0; i < rule->normalized->len; i++)
+        g_ptr_array_add (has_words (padded, g_ptr_array_index (rule->normalized, i))
+                           ? found : missing,
+                         g_ptr_array_index (rule->patterns, i));
+      g_strfreev (verdict->matched);
+      verdict->matched = dup_strv (found);
+      verdict->missing = dup_strv (missing);
+      list = quote_list (missing);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "The keyword %s is not in the message.",
+                                           "The keywords %s are not in the message.",
+                                           missing->len),
+                              list);
+    case MATCH_REGEX:
+      if (message_chars > CONFAB_RULE_MAX_MESSAGE_CHARS)
+        return g_strdup_printf (_("The message is longer than %d characters, too long for "
+                                  "regular expressions."),
+                                CONFAB_RULE_MAX_MESSAGE_CHARS);
+      return g_strdup (_("None of its patterns matches the message."));
+    default:
+      break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+ConfabRuleExplanation *
+confab_rule_set_explain (ConfabRuleSet  *self,
+                         const char     *message,
+                         guint           turn,
+                         guint           misses,
+                         GHashTable     *variables,
+                         GError        **error)
+{
+  g_autoptr (ConfabRuleExplanation) explanation = NULL;
+  g_autoptr (GPtrArray) candidates = NULL;
+  g_autofree char *valid = NULL;
+  g_autofree char *normalized = NULL;
+  g_autofree char *padded = NULL;
+  Candidate *best = NULL;
+  glong message_chars;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  explanation = g_new0 (ConfabRuleExplanation, 1);
+  /* The answer itself comes from confab_rule_set_match(), so the two can
+   * never disagree; the verdicts below retrace its steps. */
+  explanation->match = confab_rule_set_match (self, message, turn, misses, variables, error);
+  if (explanation->match == NULL)
+    return NULL;
+  explanation->captures = new_variables ();
+  explanation->verdicts = g_ptr_array_new_with_free_func (rule_verdict_free);
+
+  if (message == NULL)
+    message = "";
+  if (!g_utf8_validate (message, -1, NULL))
+    message = valid = g_utf8_make_valid (message, -1);
+  message_chars = g_utf8_strlen (message, -1);
+  normalized = confab_rule_normalize (message);
+  padded = g_strconcat (" ", normalized, " ", NULL);
+
+  /* Beside the verdicts: the rule's Candidate when it matched unvetoed. */
+  candidates = g_ptr_array_new_full (self->rules->len, candidate_free0);
+  for (guint i = 0; i < self->rules->len; i++)
+    {
+      Rule *rule = g_ptr_array_index (self->rules, i);
+      ConfabRuleVerdict *verdict = g_new0 (ConfabRuleVerdict, 1);
+      Candidate *candidate = NULL;
+      const char *veto;
+
+      verdict->rule_index = i;
+      verdict->rule_name = g_strdup (rule->name);
+      verdict->priority = rule->priority;
+      verdict->match_type = match_type_names[rule->match];
+      g_ptr_array_add (explanation->verdicts, verdict);
+
+      if (!rule->enabled)
+        {
+          verdict->outcome = CONFAB_RULE_OUTCOME_DISABLED;
+          verdict->matched = dup_strv (NULL);
+          verdict->reason = g_strdup (_("It is turned off."));
+          g_ptr_array_add (candidates, NULL);
+          continue;
+        }
+
+      candidate = rule_match (rule, i, message, message_chars, normalized, padded);
+      if (candidate == NULL)
+        {
+          verdict->outcome = CONFAB_RULE_OUTCOME_NO_MATCH;
+          verdict->matched = dup_strv (NULL);
+          verdict->reason = explain_no_match (rule, verdict, message_chars, padded);
+          g_ptr_array_add (candidates, NULL);
+          continue;
+        }
+
+      verdict->matched = dup_strv (candidate->matched);
+      verdict->matched_text = g_strdup (candidate->matched_text);
+      veto = rule_vetoed_by (rule, padded);
+      if (veto != NULL)
+        {
+          verdict->outcome = CONFAB_RULE_OUTCOME_EXCLUDED;
+          verdict->excluded_by = g_strdup (veto);
+          verdict->reason = g_strdup_printf (_("It matched, but the message has the exclude "
+                                               "word “%s”."),
+                                             veto);
+          candidate_free (candidate);
+          g_ptr_array_add (candidates, NULL);
+          continue;
+        }
+
+      verdict->outcome = CONFAB_RULE_OUTCOME_OUTRANKED;
+      g_ptr_array_add (candidates, candidate);
+      if (best == NULL || candidate_sort (&candidate, &best) < 0)
+        best = candidate;
+    }
+
+  g_warn_if_fail ((best == NULL && explanation->match->rule_index < 0) ||
+                  (best != NULL && (int) best->index == explanation->match->rule_index));
+  if (best == NULL)
+    return g_steal_pointer (&explanation);
+
+  explanation->winner = g_ptr_array_index (explanation->verdicts, best->index);
+  explanation->winner->outcome = CONFAB_RULE_OUTCOME_WON;
+  explanation->winner->reason = explain_match (best);
+  if (best->groups != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, best->groups);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (explanation->captures, g_strdup (key), g_strdup (value));
+    }
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      Candidate *candidate = g_ptr_array_index (candidates, i);
+      ConfabRuleVerdict *verdict = g_ptr_array_index (explanation->verdicts, i);
+
+      if (candidate != NULL && candidate != best)
+        verdict->reason = explain_loss (candidate, best);
+    }
+
+  return g_steal_pointer (&explanation);
 }

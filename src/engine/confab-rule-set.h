@@ -113,6 +113,52 @@ ConfabRuleMatch *confab_rule_set_match       (ConfabRuleSet *self,
                                               GError       **error);
 void             confab_rule_match_free      (ConfabRuleMatch *m);
 
+/* What happened to each rule for one message, for the editor's "test a
+ * sentence": the rule that answers, what it matched (words, pattern, named
+ * groups), and why every other rule did not answer. */
+typedef enum
+{
+  CONFAB_RULE_OUTCOME_WON,        /* it answers */
+  CONFAB_RULE_OUTCOME_OUTRANKED,  /* it matched, but another rule won */
+  CONFAB_RULE_OUTCOME_NO_MATCH,   /* its patterns did not match */
+  CONFAB_RULE_OUTCOME_EXCLUDED,   /* it matched, but an exclude word vetoed it */
+  CONFAB_RULE_OUTCOME_DISABLED,   /* it is turned off */
+} ConfabRuleOutcome;
+
+typedef struct
+{
+  guint              rule_index;
+  char              *rule_name;
+  ConfabRuleOutcome  outcome;
+  int                priority;
+  const char        *match_type;    /* "exact", "keywords_any", "keywords_all", "regex" */
+  char             **matched;       /* WON, OUTRANKED, EXCLUDED: the keywords or the exact
+                                     * phrase as written, or the regex pattern; else empty */
+  char              *matched_text;  /* regex rules that matched: the text matched */
+  char             **missing;       /* keywords_all that did not match: the absent keywords */
+  char              *excluded_by;   /* EXCLUDED: the exclude word or phrase found */
+  char              *reason;        /* translated: one sentence saying why */
+} ConfabRuleVerdict;
+
+typedef struct
+{
+  ConfabRuleMatch   *match;     /* what confab_rule_set_match() answers */
+  ConfabRuleVerdict *winner;    /* one of verdicts, or NULL when the fallback answers */
+  GHashTable        *captures;  /* char* -> char*: the winner's named regex groups */
+  GPtrArray         *verdicts;  /* ConfabRuleVerdict*: one per rule, in list order */
+} ConfabRuleExplanation;
+
+/* confab_rule_set_match() with the reasons: the same arguments, the same
+ * answer in ->match, and a verdict per rule. NULL with error only where
+ * confab_rule_set_match() fails. */
+ConfabRuleExplanation *confab_rule_set_explain      (ConfabRuleSet         *self,
+                                                     const char            *message,
+                                                     guint                  turn,
+                                                     guint                  misses,
+                                                     GHashTable            *variables,
+                                                     GError               **error);
+void                   confab_rule_explanation_free (ConfabRuleExplanation *explanation);
+
 /* Lower-case (Unicode case folding), accents folded (NFKD, combining marks
  * dropped), everything but letters and digits turned into spaces, runs of
  * spaces collapsed, trimmed. Exposed for tests. */
@@ -120,5 +166,6 @@ char            *confab_rule_normalize       (const char    *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabRuleSet, confab_rule_set_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabRuleMatch, confab_rule_match_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabRuleExplanation, confab_rule_explanation_free)
 
 G_END_DECLS

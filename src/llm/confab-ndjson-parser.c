@@ -56,7 +56,19 @@ emit_line (ConfabNdjsonParser *self)
   while (len > 0 && g_ascii_isspace (self->line->str[len - 1]))
     len--;
   if (len > 0 && strspn (self->line->str, " \t") < len)
-    keep_going = self->func (self->line->str, len, self->user_data);
+    {
+      g_autofree char *valid = NULL;
+
+      /* Bytes that are not UTF-8 (NULs included) become U+FFFD, as an SSE
+       * stream is decoded: one bad byte does not lose the reply. */
+      if (!g_utf8_validate_len (self->line->str, len, NULL))
+        {
+          valid = g_utf8_make_valid (self->line->str, len);
+          keep_going = self->func (valid, strlen (valid), self->user_data);
+        }
+      else
+        keep_going = self->func (self->line->str, len, self->user_data);
+    }
   g_string_truncate (self->line, 0);
   if (!keep_going)
     self->stopped = TRUE;

@@ -69,9 +69,20 @@ dispatch (ConfabSseParser *self)
 {
   gboolean keep_going = TRUE;
 
+  /* An empty "event:" field names no event, as the format says. */
   if (self->has_data)
-    keep_going = self->func (self->event ? self->event : "message", self->data->str,
-                             self->last_id, self->user_data);
+    {
+      g_autofree char *valid = NULL;
+      const char *data = self->data->str;
+
+      /* The format is decoded as UTF-8 with replacement: bytes that are not
+       * UTF-8, NULs included, reach no JSON parser and no workspace. */
+      if (!g_utf8_validate_len (self->data->str, self->data->len, NULL))
+        data = valid = g_utf8_make_valid (self->data->str, self->data->len);
+      keep_going = self->func (self->event != NULL && *self->event != '\0' ? self->event
+                                                                     : "message",
+                               data, self->last_id, self->user_data);
+    }
   g_string_truncate (self->data, 0);
   g_clear_pointer (&self->event, g_free);
   self->has_data = FALSE;
@@ -79,7 +90,8 @@ dispatch (ConfabSseParser *self)
 }
 
 static gboolean
-process_line (ConfabSseParser *self)
+process_line (ConfabSseParser  *self,
+              GError          **error)
 {
   const char *line = self->line->str;
   gsize len = self->line->len;
@@ -111,6 +123,15 @@ process_line (ConfabSseParser *self)
 
   if (strcmp (field, "data") == 0)
     {
+      /* Data lines without the blank line that ends their event would
+       * otherwise pile up for as long as the server sends them. */
+      if (self->data->len + value_len + 1 > self->max_line)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
+                       _("The reply stream has an event longer than %lu bytes"),
+                       (gulong) self->max_line);
+          return FALSE;
+        }
       if (self->has_data)
         g_string_append_c (self->data, '\n');
       g_string_append_len (self->data, value, value_len);
@@ -210,7 +231,7 @@ confab_sse_parser_feed (ConfabSseParser  *self,
 
       self->after_cr = (*stop == '\r');
       p = stop + 1;
-      if (!process_line (self))
+      if (!process_line (self, error))
         {
           self->stopped = TRUE;
           g_string_truncate (self->line, 0);
