@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "confab-application.h"
+#include "confab-preferences-window.h"
 #include "confab-window.h"
 
 struct _ConfabApplication
@@ -292,6 +293,8 @@ confab_application_startup (GApplication *app)
                                          shortcuts_accels);
 
   gtk_window_set_default_icon_name (APP_ID);
+  /* The style chosen in Preferences; CONFAB_COLOR_SCHEME still overrides it. */
+  confab_preferences_apply_style (NULL);
   apply_color_scheme_from_env ();
 }
 

@@ -17,7 +17,9 @@
 #include "confab-chats-page.h"
 #include "confab-escalations-page.h"
 #include "confab-knowledge-page.h"
+#include "confab-preferences-window.h"
 #include "confab-prompts-page.h"
+#include "confab-search-dialog.h"
 #include "confab-sidebar-row.h"
 #include "confab-teams-page.h"
 #include "confab-users-page.h"
@@ -482,6 +484,32 @@ open_response_cb (GtkNativeDialog *dialog,
   g_object_unref (dialog);
 }
 
+/* Ctrl+comma: Preferences for this window's workspace. */
+static void
+preferences_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (confab_preferences_window_new (GTK_WINDOW (self),
+                                                                 self->database)));
+}
+
+/* Ctrl+K: search every conversation; a result opens through
+ * win.open-conversation. */
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->database == NULL)
+    return;
+  gtk_window_present (GTK_WINDOW (confab_search_dialog_new (GTK_WINDOW (self), self->database)));
+}
+
 static void
 open_action (GtkWidget  *widget,
              const char *action_name,
@@ -790,6 +818,12 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-chat", NULL);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
   gtk_widget_class_install_action (widget_class, "win.select-section", "i",
                                    select_section_action);
 

@@ -183,3 +183,20 @@ CONFAB_DEFINE_BOOLEAN_ACCESSORS (confab_provider, ConfabProvider, supports_strea
                                  properties[PROP_SUPPORTS_STREAMING])
 CONFAB_DEFINE_INT_ACCESSORS (confab_provider, ConfabProvider, idle_timeout_s, int,
                              properties[PROP_IDLE_TIMEOUT_S])
+
+/**
+ * confab_provider_check_base_url:
+ * @base_url: (nullable): what a person typed
+ * @error: return location for a #GError
+ *
+ * The check a provider's base URL gets when it is saved, for editors that
+ * validate as people type: an absolute http:// or https:// address.
+ *
+ * Returns: %TRUE when @base_url would be accepted
+ */
+gboolean
+confab_provider_check_base_url (const char  *base_url,
+                                GError     **error)
+{
+  return check_base_url (base_url, error);
+}

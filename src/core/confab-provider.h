@@ -42,4 +42,7 @@ int             confab_provider_get_idle_timeout_s     (ConfabProvider *self);
 void            confab_provider_set_idle_timeout_s     (ConfabProvider *self,
                                                         int             idle_timeout_s);
 
+gboolean        confab_provider_check_base_url         (const char     *base_url,
+                                                        GError        **error);
+
 G_END_DECLS

@@ -43,12 +43,15 @@ confab_secret_store_get_schema (void)
   return &schema;
 }
 
+/* The table owns its copy of the id: libsecret's async calls keep the table
+ * and read it once the service answers, after the caller's string may be
+ * gone. */
 static GHashTable *
 provider_attributes (const char *provider_id)
 {
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
-  g_hash_table_insert (attributes, (char *) PROVIDER_ID_ATTRIBUTE, (char *) provider_id);
+  g_hash_table_insert (attributes, (char *) PROVIDER_ID_ATTRIBUTE, g_strdup (provider_id));
   return attributes;
 }
 
@@ -534,6 +537,28 @@ confab_secret_store_delete_sync (ConfabSecretStore  *self,
   return TRUE;
 }
 
+/* The two ways removing a provider with its key can fail, for the sync and
+ * async calls alike. The code stays the cause's (KEYRING, LOCKED...). */
+static GError *
+key_not_removed_error (const char   *name,
+                       const GError *cause)
+{
+  return g_error_new (cause->domain, cause->code,
+                      _("The provider “%s” was not removed, because its API key could not be "
+                        "removed from the keyring. %s"),
+                      name, cause->message);
+}
+
+static GError *
+provider_not_removed_error (const char   *name,
+                            const GError *cause)
+{
+  return g_error_new (cause->domain, cause->code,
+                      _("The API key of “%s” was removed from the keyring, but the provider "
+                        "itself could not be removed: %s"),
+                      name, cause->message);
+}
+
 /* Deletes a provider and its API key ("deleting a provider deletes its key").
  *
  * Order: the key first, then the row. The invariant kept is that a key in
@@ -571,22 +596,125 @@ confab_provider_delete_with_key (ConfabDatabase     *db,
 
   if (!confab_secret_store_delete_sync (store, provider_id, NULL, &local_error))
     {
-      g_set_error (error, local_error->domain, local_error->code,
-                   _("The provider “%s” was not removed, because its API key could not be "
-                     "removed from the keyring. %s"),
-                   name, local_error->message);
+      g_propagate_error (error, key_not_removed_error (name, local_error));
       return FALSE;
     }
 
   if (!confab_repository_delete (db, CONFAB_TYPE_PROVIDER, provider_id, actor_id, &local_error))
     {
-      g_set_error (error, local_error->domain, local_error->code,
-                   _("The API key of “%s” was removed from the keyring, but the provider itself "
-                     "could not be removed: %s"),
-                   name, local_error->message);
+      g_propagate_error (error, provider_not_removed_error (name, local_error));
       return FALSE;
     }
 
   g_debug ("Removed provider %s and its API key", provider_id);
   return TRUE;
+}
+
+typedef struct
+{
+  ConfabDatabase *db;
+  ConfabProvider *provider;
+  char           *actor_id;
+} DeleteWithKey;
+
+static void
+delete_with_key_free (gpointer data)
+{
+  DeleteWithKey *state = data;
+
+  g_clear_object (&state->db);
+  g_clear_object (&state->provider);
+  g_clear_pointer (&state->actor_id, g_free);
+  g_free (state);
+}
+
+static void
+delete_with_key_key_done (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  DeleteWithKey *state = g_task_get_task_data (task);
+  const char *id = confab_entity_get_id (CONFAB_ENTITY (state->provider));
+  const char *name = confab_provider_get_name (state->provider);
+  g_autoptr (GError) error = NULL;
+
+  if (!confab_secret_store_delete_finish (CONFAB_SECRET_STORE (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_error (task, key_not_removed_error (name, error));
+      return;
+    }
+
+  if (!confab_repository_delete (state->db, CONFAB_TYPE_PROVIDER, id, state->actor_id, &error))
+    {
+      g_task_return_error (task, provider_not_removed_error (name, error));
+      return;
+    }
+
+  g_debug ("Removed provider %s and its API key", id);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * confab_provider_delete_with_key_async:
+ * @db: the workspace; used on the calling thread only
+ * @store: the keyring
+ * @provider_id: the provider to remove
+ * @actor_id: (nullable): the user removing it, for the audit log
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when both are gone, or with why not
+ * @user_data: data for @callback
+ *
+ * confab_provider_delete_with_key() without blocking on the keyring (which
+ * may ask the user to unlock it): for the UI. Same order and errors.
+ */
+void
+confab_provider_delete_with_key_async (ConfabDatabase      *db,
+                                       ConfabSecretStore   *store,
+                                       const char          *provider_id,
+                                       const char          *actor_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  DeleteWithKey *state;
+
+  g_return_if_fail (CONFAB_IS_DATABASE (db));
+  g_return_if_fail (CONFAB_IS_SECRET_STORE (store));
+  g_return_if_fail (provider_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_provider_delete_with_key_async);
+
+  state = g_new0 (DeleteWithKey, 1);
+  state->db = g_object_ref (db);
+  state->actor_id = g_strdup (actor_id);
+  g_task_set_task_data (task, state, delete_with_key_free);
+
+  state->provider = confab_repository_get (db, CONFAB_TYPE_PROVIDER, provider_id, &error);
+  if (state->provider == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  confab_secret_store_delete_async (store, provider_id, cancellable, delete_with_key_key_done,
+                                    g_steal_pointer (&task));
+}
+
+gboolean
+confab_provider_delete_with_key_finish (ConfabSecretStore  *store,
+                                        GAsyncResult       *result,
+                                        GError            **error)
+{
+  g_return_val_if_fail (CONFAB_IS_SECRET_STORE (store), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -89,5 +89,15 @@ gboolean            confab_provider_delete_with_key      (ConfabDatabase       *
                                                           const char           *provider_id,
                                                           const char           *actor_id,
                                                           GError              **error);
+void                confab_provider_delete_with_key_async (ConfabDatabase      *db,
+                                                          ConfabSecretStore    *store,
+                                                          const char           *provider_id,
+                                                          const char           *actor_id,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+gboolean            confab_provider_delete_with_key_finish (ConfabSecretStore  *store,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
 
 G_END_DECLS
