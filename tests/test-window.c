@@ -10,6 +10,8 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "confab-agents-page.h"
+#include "confab-chats-page.h"
 #include "confab-test-util.h"
 #include "confab-window.h"
 
@@ -407,6 +409,66 @@ test_window_welcome_demo (void)
   g_unlink (demo_path);
 }
 
+/* A workspace with things in it shows each section's own page; an empty
+ * one the welcome pane. */
+static void
+test_window_section_pages (void)
+{
+  g_autoptr (ConfabTestWorkspace) ws = confab_test_workspace_new ();
+  ConfabWindow *window;
+
+  window = new_window ();
+  confab_window_set_database (window, ws->db);
+  g_assert_false (CONFAB_IS_PAGE (confab_window_get_visible_page (window)));
+
+  insert_sample_rows (ws->db);
+  confab_database_notify_change (ws->db, "agents", NULL, "create");
+  confab_test_drain_main_loop ();
+  confab_window_set_section (window, CONFAB_SECTION_AGENTS);
+  g_assert_true (CONFAB_IS_AGENTS_PAGE (confab_window_get_visible_page (window)));
+  g_assert_true (confab_page_get_database (CONFAB_PAGE (confab_window_get_visible_page (window))) ==
+                 ws->db);
+  g_assert_nonnull (confab_page_get_runtime (CONFAB_PAGE (confab_window_get_visible_page (window))));
+
+  /* Chatting with an agent from anywhere goes to Chats. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.chat-with-agent", "s", "a1");
+  confab_test_drain_main_loop ();
+  g_assert_cmpint (confab_window_get_section (window), ==, CONFAB_SECTION_CHATS);
+  g_assert_true (CONFAB_IS_CHATS_PAGE (confab_window_get_visible_page (window)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  confab_test_drain_main_loop ();
+}
+
+/* A workspace that cannot be written opens for reading, and says so. */
+static void
+test_window_read_only (void)
+{
+  g_autoptr (ConfabTestWorkspace) ws = confab_test_workspace_new ();
+  g_autoptr (ConfabDatabase) reader = NULL;
+  g_autoptr (GError) error = NULL;
+  ConfabWindow *window;
+
+  insert_sample_rows (ws->db);
+  reader = confab_database_open_with_flags (confab_database_get_path (ws->db),
+                                            CONFAB_DATABASE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+
+  window = new_window ();
+  confab_window_set_database (window, ws->db);
+  g_assert_false (gtk_revealer_get_reveal_child (confab_window_get_read_only_notice (window)));
+
+  confab_window_set_database (window, reader);
+  g_assert_true (gtk_revealer_get_reveal_child (confab_window_get_read_only_notice (window)));
+  assert_count (window, CONFAB_SECTION_USERS, "3");
+
+  confab_window_set_database (window, ws->db);
+  g_assert_false (gtk_revealer_get_reveal_child (confab_window_get_read_only_notice (window)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  confab_test_drain_main_loop ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -428,6 +490,8 @@ main (int    argc,
   g_test_add_func ("/confab/window/select-section-action", test_window_select_section_action);
   g_test_add_func ("/confab/window/remembers-section", test_window_remembers_section);
   g_test_add_func ("/confab/window/welcome-demo", test_window_welcome_demo);
+  g_test_add_func ("/confab/window/section-pages", test_window_section_pages);
+  g_test_add_func ("/confab/window/read-only", test_window_read_only);
 
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "confab-agents-page.h"
 #include "confab-chats-page.h"
@@ -72,6 +73,7 @@ struct _ConfabWindow
   /* Template widgets */
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
+  GtkRevealer          *read_only_revealer;
   AdwLeaflet           *leaflet;
   GtkListBox           *sidebar;
   GtkWidget            *sidebar_pane;
@@ -369,8 +371,12 @@ database_changed_cb (ConfabDatabase *database,
 static void
 notify_is_active_cb (ConfabWindow *self)
 {
-  if (gtk_window_is_active (GTK_WINDOW (self)))
-    queue_refresh (self);
+  if (!gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+  /* Another program's commits are seen at once, not at the next poll. */
+  if (self->database != NULL)
+    confab_database_check_for_changes (self->database);
+  queue_refresh (self);
 }
 
 static void
@@ -629,6 +635,199 @@ open_demo_action (GtkWidget  *widget,
 }
 
 static void
+toast (ConfabWindow *self,
+       const char   *message,
+       gboolean      sticky)
+{
+  g_autofree char *markup = g_markup_escape_text (message, -1);
+  AdwToast *toast = adw_toast_new (markup);
+
+  if (sticky)
+    adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+backup_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (ConfabWindow) self = user_data;
+  g_autofree char *path = g_object_steal_data (G_OBJECT (self), "confab-backup-path");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *message = NULL;
+
+  if (!confab_database_backup_finish (CONFAB_DATABASE (source), result, &error))
+    {
+      toast (self, error->message, TRUE);
+      return;
+    }
+  name = path != NULL ? g_path_get_basename (path) : g_strdup ("");
+  message = g_strdup_printf (_("Backed up to “%s”"), name);
+  toast (self, message, FALSE);
+}
+
+static void
+backup_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    ConfabWindow    *self)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  g_object_unref (dialog);
+  if (file == NULL || self->database == NULL)
+    return;
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      toast (self, _("Backups can only be written to a folder on this computer"), TRUE);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (self), "confab-backup-path", g_strdup (path), g_free);
+  confab_database_backup_async (self->database, path, NULL, backup_done_cb,
+                                g_object_ref (self));
+}
+
+/* Saves a consistent copy of the open workspace, even while replies are
+ * being written (SQLite's online backup, on a worker thread). */
+static void
+backup_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *base = NULL;
+  g_autofree char *suggested = NULL;
+  GtkFileChooserNative *native;
+
+  if (self->database == NULL)
+    return;
+
+  base = g_path_get_basename (confab_database_get_path (self->database));
+  if (g_str_has_suffix (base, ".confab"))
+    base[strlen (base) - strlen (".confab")] = '\0';
+  /* TRANSLATORS: the file name of a backup: workspace name, then date */
+  suggested = g_strdup_printf (_("%s backup %s.confab"), base, date);
+
+  native = gtk_file_chooser_native_new (_("Back Up Workspace"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Back Up"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested);
+  g_signal_connect_object (native, "response", G_CALLBACK (backup_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+restore_confirmed_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      ConfabWindow     *self)
+{
+  const char *backup = g_object_get_data (G_OBJECT (dialog), "confab-backup");
+  g_autoptr (ConfabDatabase) database = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *copy_name = NULL;
+  g_autofree char *message = NULL;
+
+  if (g_strcmp0 (response, "restore") != 0 || self->database == NULL)
+    return;
+
+  database = g_object_ref (self->database);
+  if (!confab_database_restore (database, backup, &copy, NULL, &error))
+    {
+      toast (self, error->message, TRUE);
+      return;
+    }
+
+  /* Every page shows what was there before: open the workspace afresh. */
+  file = g_file_new_for_path (confab_database_get_path (database));
+  confab_window_set_database (self, NULL);
+  g_clear_object (&database);
+  confab_window_open (self, file);
+
+  copy_name = copy != NULL ? g_path_get_basename (copy) : NULL;
+  if (copy_name != NULL)
+    message = g_strdup_printf (_("Restored from the backup. The previous contents were kept in “%s”."),
+                               copy_name);
+  else
+    message = g_strdup (_("Restored from the backup"));
+  toast (self, message, FALSE);
+}
+
+static void
+restore_response_cb (GtkNativeDialog *native,
+                     int              response,
+                     ConfabWindow    *self)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+  g_object_unref (native);
+  if (file == NULL || self->database == NULL)
+    return;
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      toast (self, _("Only a backup on this computer can be restored"), TRUE);
+      return;
+    }
+
+  name = g_path_get_basename (path);
+  body = g_strdup_printf (_("Everything in this workspace is replaced with the contents of “%s”. "
+                            "A copy of the current contents is kept next to the workspace."),
+                          name);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Restore From Backup?"), body));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "restore", _("_Restore"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "restore", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "confab-backup", g_steal_pointer (&path), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (restore_confirmed_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+restore_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *native;
+
+  if (self->database == NULL)
+    return;
+
+  native = gtk_file_chooser_native_new (_("Restore From Backup"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Choose"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_filter_set_name (filter, _("Confab Workspaces"));
+  gtk_file_filter_add_pattern (filter, "*.confab");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  g_signal_connect_object (native, "response", G_CALLBACK (restore_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
 select_section_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -638,7 +837,7 @@ select_section_action (GtkWidget  *widget,
 
   if (section < 0 || section >= CONFAB_N_SECTIONS)
     return;
-  if (gtk_stack_get_visible_child (self->main_stack) != GTK_WIDGET (self->leaflet))
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "workspace") != 0)
     return;
 
   confab_window_set_section (self, section);
@@ -785,6 +984,7 @@ confab_window_class_init (ConfabWindowClass *klass)
                                                "/io/github/confab/Confab/confab-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, read_only_revealer);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
@@ -809,6 +1009,8 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.backup", NULL, backup_action);
+  gtk_widget_class_install_action (widget_class, "win.restore", NULL, restore_action);
   gtk_widget_class_install_action (widget_class, "win.open-conversation", "(ss)",
                                    open_conversation_action);
   gtk_widget_class_install_action (widget_class, "win.chat-with-agent", "s",
@@ -918,7 +1120,8 @@ confab_window_open (ConfabWindow *self,
                    name);
     }
   else
-    database = confab_database_open (path, &error);
+    database = confab_database_open_with_flags (path, CONFAB_DATABASE_OPEN_READ_ONLY_FALLBACK,
+                                                &error);
 
   if (database == NULL)
     {
@@ -998,6 +1201,12 @@ confab_window_set_database (ConfabWindow   *self,
       confab_page_set_runtime (self->pages[i], self->runtime);
       confab_page_set_database (self->pages[i], database);
     }
+
+  gtk_revealer_set_reveal_child (self->read_only_revealer,
+                                 database != NULL && confab_database_is_read_only (database));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.backup", database != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore",
+                                 database != NULL && !confab_database_is_read_only (database));
 
   self->refresh_failed = FALSE;
   for (guint i = 0; i < CONFAB_N_SECTIONS; i++)
@@ -1081,4 +1290,37 @@ confab_window_get_status_page (ConfabWindow *self)
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "error") == 0)
     return self->error_page;
   return self->section_page;
+}
+
+/**
+ * confab_window_get_visible_page:
+ * @self: a #ConfabWindow
+ *
+ * For tests: what the content pane shows, the current section's page or
+ * the welcome pane.
+ *
+ * Returns: (transfer none): a #GtkWidget
+ */
+GtkWidget *
+confab_window_get_visible_page (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child (self->content_stack);
+}
+
+/**
+ * confab_window_get_read_only_notice:
+ * @self: a #ConfabWindow
+ *
+ * For tests: the notice saying the workspace cannot be changed.
+ *
+ * Returns: (transfer none): a #GtkRevealer, revealed for a read-only workspace
+ */
+GtkRevealer *
+confab_window_get_read_only_notice (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return self->read_only_revealer;
 }

@@ -49,6 +49,8 @@ void            confab_window_set_section      (ConfabWindow    *self,
 GtkLabel       *confab_window_get_count_label  (ConfabWindow    *self,
                                                 ConfabSection    section);
 AdwStatusPage  *confab_window_get_status_page  (ConfabWindow    *self);
+GtkWidget      *confab_window_get_visible_page (ConfabWindow    *self);
+GtkRevealer    *confab_window_get_read_only_notice (ConfabWindow *self);
 
 const char     *confab_window_find_demo_data (void);
 
