@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "confab-cli-common.h"
+#include "confab-embedder.h"
 #include "confab-knowledge-importer.h"
 #include "confab-retriever.h"
 
@@ -91,6 +92,43 @@ lookup_user_id (ConfabDatabase  *db,
   return NULL;
 }
 
+static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* Runs the default main context until an async call gives its result. */
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+/* Sets the knowledge base's embedding provider (by id or name) and model;
+ * FALSE with error when the provider does not exist. */
+static gboolean
+set_embedding (ConfabCli            *cli,
+               ConfabKnowledgeBase  *kb,
+               const char           *provider_name,
+               const char           *model,
+               GError              **error)
+{
+  g_autoptr (ConfabProvider) provider = confab_cli_find_provider (cli, provider_name, error);
+
+  if (provider == NULL)
+    return FALSE;
+  confab_knowledge_base_set_embedding_provider_id (kb, id_of (provider));
+  confab_knowledge_base_set_embedding_model (kb, model);
+  return TRUE;
+}
+
 static int
 kb_create (ConfabCli  *cli,
            int         argc,
@@ -103,6 +141,8 @@ kb_create (ConfabCli  *cli,
   g_autofree char *description = NULL;
   g_autofree char *owner = NULL;
   g_autofree char *owner_id = NULL;
+  g_autofree char *embed_provider = NULL;
+  g_autofree char *embed_model = NULL;
   int status;
   GOptionEntry entries[] = {
     { "title", 't', 0, G_OPTION_ARG_STRING, &title,
@@ -111,6 +151,11 @@ kb_create (ConfabCli  *cli,
       N_("What the knowledge base holds"), N_("TEXT") },
     { "owner", 'o', 0, G_OPTION_ARG_STRING, &owner,
       N_("The user who owns it, by id or username"), N_("ID|USERNAME") },
+    { "embed-provider", 0, 0, G_OPTION_ARG_STRING, &embed_provider,
+      N_("The provider that makes vectors of its passages, by id or name (optional)"),
+      N_("PROVIDER") },
+    { "embed-model", 0, 0, G_OPTION_ARG_STRING, &embed_model,
+      N_("The embedding model of that provider (with --embed-provider)"), N_("MODEL") },
     { NULL }
   };
 
@@ -123,6 +168,8 @@ kb_create (ConfabCli  *cli,
     return confab_cli_usage (context, _("unexpected argument; use the options"));
   if (title == NULL)
     return confab_cli_usage (context, _("--title is required"));
+  if ((embed_provider == NULL) != (embed_model == NULL))
+    return confab_cli_usage (context, _("--embed-provider and --embed-model go together"));
 
   if (confab_cli_open (cli, &error) == NULL)
     return confab_cli_fail (error);
@@ -136,6 +183,8 @@ kb_create (ConfabCli  *cli,
   kb = confab_knowledge_base_new (title);
   confab_knowledge_base_set_description (kb, description);
   confab_knowledge_base_set_owner_id (kb, owner_id);
+  if (embed_provider != NULL && !set_embedding (cli, kb, embed_provider, embed_model, &error))
+    return confab_cli_fail (error);
   if (!confab_repository_create (cli->db, CONFAB_ENTITY (kb), NULL, &error))
     return confab_cli_fail (error);
   g_print ("%s\n", id_of (kb));
@@ -214,6 +263,17 @@ kb_list (ConfabCli  *cli,
             json_builder_add_null_value (builder);
           json_builder_set_member_name (builder, "is_active");
           json_builder_add_boolean_value (builder, confab_knowledge_base_get_is_active (kb));
+          json_builder_set_member_name (builder, "embedding_provider_id");
+          if (confab_knowledge_base_get_embedding_provider_id (kb) != NULL)
+            json_builder_add_string_value (builder,
+                                           confab_knowledge_base_get_embedding_provider_id (kb));
+          else
+            json_builder_add_null_value (builder);
+          json_builder_set_member_name (builder, "embedding_model");
+          if (confab_knowledge_base_get_embedding_model (kb) != NULL)
+            json_builder_add_string_value (builder, confab_knowledge_base_get_embedding_model (kb));
+          else
+            json_builder_add_null_value (builder);
           json_builder_set_member_name (builder, "documents");
           json_builder_add_int_value (builder, documents);
           json_builder_set_member_name (builder, "chunks");
@@ -251,7 +311,10 @@ kb_import (ConfabCli  *cli,
   g_option_context_set_summary (context,
                                 _("Add .txt, .md, .html and .pdf files to a knowledge base, "
                                   "given by id or title, and index them. Prints one line per "
-                                  "file; exits with 1 when any file failed."));
+                                  "file; exits with 1 when any file failed. With an embedding "
+                                  "provider, the passages' vectors are made too; a file whose "
+                                  "vectors could not be made is still indexed (and searched by "
+                                  "its words): a warning says so."));
   if (!confab_cli_parse_strict (context, &argc, &argv, &status))
     return status;
   if (argc < 3)
@@ -268,10 +331,14 @@ kb_import (ConfabCli  *cli,
       g_autoptr (GFile) file = g_file_new_for_commandline_arg (argv[i]);
       g_autoptr (ConfabDocument) document = NULL;
       g_autoptr (GError) import_error = NULL;
+      g_autoptr (GError) embed_warning = NULL;
       gint64 chunks;
 
-      document = confab_knowledge_import_file_sync (cli->db, id_of (kb), file, NULL,
-                                                    &import_error);
+      document = confab_knowledge_import_file_sync_with_warning (cli->db, id_of (kb), file, NULL,
+                                                                 &embed_warning, &import_error);
+      if (embed_warning != NULL)
+        /* Translators: a file name, then a warning. */
+        g_printerr (_("%s: warning: %s\n"), argv[i], embed_warning->message);
       if (document == NULL)
         {
           g_printerr ("%s: %s\n", argv[i], import_error->message);
@@ -340,20 +407,34 @@ kb_search (ConfabCli  *cli,
 
   if (confab_cli_open (cli, &error) == NULL)
     return confab_cli_fail (error);
-  if (!all)
-    {
-      const char *ids[2] = { NULL, NULL };
+  {
+    const char *ids[2] = { NULL, NULL };
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autoptr (GError) vector_warning = NULL;
+    gboolean used_vectors = FALSE;
 
-      kb = lookup_kb (cli->db, argv[1], &error);
-      if (kb == NULL)
-        return confab_cli_fail (error);
-      ids[0] = id_of (kb);
-      hits = confab_knowledge_retrieve (cli->db, ids, query, (guint) limit, &error);
-    }
-  else
-    hits = confab_knowledge_retrieve (cli->db, NULL, query, (guint) limit, &error);
-  if (hits == NULL)
-    return confab_cli_fail (error);
+    if (!all)
+      {
+        kb = lookup_kb (cli->db, argv[1], &error);
+        if (kb == NULL)
+          return confab_cli_fail (error);
+        ids[0] = id_of (kb);
+      }
+    confab_knowledge_retrieve_async (cli->db, NULL, all ? NULL : ids, query, (guint) limit, NULL,
+                                     on_async_done, &result);
+    hits = confab_knowledge_retrieve_finish (wait_for (&result), &used_vectors, &vector_warning,
+                                             &error);
+    if (hits == NULL)
+      return confab_cli_fail (error);
+
+    /* On standard error, so the passages on standard output stay as they are. */
+    if (used_vectors)
+      g_printerr ("%s\n", _("Ranked by words and by meaning (embeddings)"));
+    else
+      g_printerr ("%s\n", _("Ranked by words only (no embeddings used)"));
+    if (vector_warning != NULL)
+      g_printerr (_("Note: %s\n"), vector_warning->message);
+  }
 
   if (json)
     {
@@ -398,19 +479,99 @@ kb_search (ConfabCli  *cli,
   return CONFAB_CLI_OK;
 }
 
+static void
+on_embed_progress (guint    n_done,
+                   guint    n_total,
+                   gpointer user_data)
+{
+  g_printerr (ngettext ("Embedded %u of %u passage\n", "Embedded %u of %u passages\n", n_total),
+              n_done, n_total);
+}
+
+static int
+kb_embed (ConfabCli  *cli,
+          int         argc,
+          char      **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("KB"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConfabKnowledgeBase) kb = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *provider = NULL;
+  g_autofree char *model = NULL;
+  guint n = 0;
+  int status;
+  GOptionEntry entries[] = {
+    { "provider", 'p', 0, G_OPTION_ARG_STRING, &provider,
+      N_("First set the embedding provider, by id or name (with --model)"), N_("PROVIDER") },
+    { "model", 'm', 0, G_OPTION_ARG_STRING, &model,
+      N_("First set the embedding model; passages with another model's vector are "
+         "embedded again"), N_("MODEL") },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Make the vectors a knowledge base, given by id or title, is "
+                                  "missing for its embedding model: passages without one, or with "
+                                  "another model's. Progress goes to standard error; what was "
+                                  "made before a failure is kept."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!confab_cli_parse_strict (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return confab_cli_usage (context, _("kb embed needs one knowledge base"));
+  if (provider != NULL && model == NULL)
+    return confab_cli_usage (context, _("--provider needs --model"));
+
+  if (confab_cli_open (cli, &error) == NULL)
+    return confab_cli_fail (error);
+  kb = lookup_kb (cli->db, argv[1], &error);
+  if (kb == NULL)
+    return confab_cli_fail (error);
+
+  if (provider != NULL || model != NULL)
+    {
+      if (provider != NULL && !set_embedding (cli, kb, provider, model, &error))
+        return confab_cli_fail (error);
+      if (provider == NULL)
+        confab_knowledge_base_set_embedding_model (kb, model);
+      if (!confab_repository_update (cli->db, CONFAB_ENTITY (kb), NULL, &error))
+        return confab_cli_fail (error);
+    }
+
+  confab_knowledge_embed_async (cli->db, NULL, id_of (kb), NULL, on_embed_progress, NULL,
+                                on_async_done, &result);
+  if (!confab_knowledge_embed_finish (wait_for (&result), &n, &error))
+    {
+      if (n > 0)
+        g_printerr (ngettext ("%u passage got its vector before the error; the next kb embed "
+                              "goes on from there\n",
+                              "%u passages got their vectors before the error; the next kb "
+                              "embed goes on from there\n",
+                              n),
+                    n);
+      return confab_cli_fail (error);
+    }
+  g_print (ngettext ("%s: embedded %u passage with %s\n", "%s: embedded %u passages with %s\n", n),
+           confab_knowledge_base_get_title (kb), n, confab_knowledge_base_get_embedding_model (kb));
+  return CONFAB_CLI_OK;
+}
+
 int
 confab_cli_kb (ConfabCli  *cli,
                int         argc,
                char      **argv)
 {
-  static const char * const names[] = { "create", "list", "import", "search", NULL };
-  static const ConfabCliCommand commands[] = { kb_create, kb_list, kb_import, kb_search };
+  static const char * const names[] = { "create", "list", "import", "search", "embed", NULL };
+  static const ConfabCliCommand commands[] = { kb_create, kb_list, kb_import, kb_search,
+                                               kb_embed };
 
   return confab_cli_dispatch (cli, "kb", names, commands,
                               _("Commands:\n"
                                 "  create   Create a knowledge base\n"
                                 "  list     List the knowledge bases\n"
                                 "  import   Add files to a knowledge base and index them\n"
-                                "  search   Search one or every knowledge base"),
+                                "  search   Search one or every knowledge base\n"
+                                "  embed    Make the passages' missing vectors"),
                               argc, argv);
 }

@@ -22,6 +22,8 @@ enum {
   PROP_TITLE,
   PROP_DESCRIPTION,
   PROP_IS_ACTIVE,
+  PROP_EMBEDDING_PROVIDER_ID,
+  PROP_EMBEDDING_MODEL,
   N_PROPS
 };
 
@@ -70,6 +72,37 @@ check_owner_limit (ConfabDatabase  *db,
   return TRUE;
 }
 
+/* Embeddings are optional. A provider needs a model to ask it for; a model
+ * without a provider is kept (the provider was deleted: ON DELETE SET NULL),
+ * so the knowledge base can still be saved, and its vectors wait for a
+ * provider to be chosen again. */
+static gboolean
+check_embedding (ConfabKnowledgeBase  *self,
+                 ConfabDatabase       *db,
+                 GError              **error)
+{
+  const char *provider_id = confab_knowledge_base_get_embedding_provider_id (self);
+  const char *model = confab_knowledge_base_get_embedding_model (self);
+
+  if (model != NULL && *model != '\0' &&
+      !confab_check_text (confab_entity_field_label (properties[PROP_EMBEDDING_MODEL]), model, 1,
+                          CONFAB_KNOWLEDGE_BASE_MAX_MODEL_CHARS, error))
+    return FALSE;
+  if (provider_id == NULL || *provider_id == '\0')
+    return TRUE;
+  if (model == NULL || *model == '\0')
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                   _("The knowledge base “%s” has an embedding provider but no embedding model; "
+                     "choose the model that makes its vectors"),
+                   confab_knowledge_base_get_title (self));
+      return FALSE;
+    }
+  return confab_repository_check_reference (db, CONFAB_ENTITY (self),
+                                            properties[PROP_EMBEDDING_PROVIDER_ID], "providers",
+                                            FALSE, error);
+}
+
 static gboolean
 confab_knowledge_base_validate (ConfabEntity    *entity,
                                 ConfabDatabase  *db,
@@ -96,7 +129,7 @@ confab_knowledge_base_validate (ConfabEntity    *entity,
       if (!check_owner_limit (db, owner_id, confab_entity_get_id (entity), error))
         return FALSE;
     }
-  return TRUE;
+  return check_embedding (self, db, error);
 }
 
 static void
@@ -118,6 +151,10 @@ confab_knowledge_base_class_init (ConfabKnowledgeBaseClass *klass)
   properties[PROP_DESCRIPTION] =
     g_param_spec_string ("description", N_("description"), NULL, NULL, flags);
   properties[PROP_IS_ACTIVE] = g_param_spec_boolean ("is-active", N_("active"), NULL, TRUE, flags);
+  properties[PROP_EMBEDDING_PROVIDER_ID] =
+    g_param_spec_string ("embedding-provider-id", N_("embedding provider"), NULL, NULL, flags);
+  properties[PROP_EMBEDDING_MODEL] =
+    g_param_spec_string ("embedding-model", N_("embedding model"), NULL, NULL, flags);
   confab_entity_class_install_columns (entity_class, N_PROPS, properties);
 }
 
@@ -140,3 +177,7 @@ CONFAB_DEFINE_STRING_ACCESSORS (confab_knowledge_base, ConfabKnowledgeBase, desc
                                 properties[PROP_DESCRIPTION])
 CONFAB_DEFINE_BOOLEAN_ACCESSORS (confab_knowledge_base, ConfabKnowledgeBase, is_active,
                                  properties[PROP_IS_ACTIVE])
+CONFAB_DEFINE_STRING_ACCESSORS (confab_knowledge_base, ConfabKnowledgeBase, embedding_provider_id,
+                                properties[PROP_EMBEDDING_PROVIDER_ID])
+CONFAB_DEFINE_STRING_ACCESSORS (confab_knowledge_base, ConfabKnowledgeBase, embedding_model,
+                                properties[PROP_EMBEDDING_MODEL])

@@ -393,13 +393,12 @@ load_history (ConfabDatabase  *db,
   return history;
 }
 
-/* The top passages of the agent's active knowledge bases for the user's
- * text (BM25 across them all). */
-static GPtrArray *
-retrieve (ConfabDatabase  *db,
-          ConfabAgent     *agent,
-          const char      *query,
-          GError         **error)
+/* The ids of the agent's active knowledge bases, NULL-terminated, for
+ * confab_knowledge_retrieve_async(). */
+static GStrv
+active_knowledge_bases (ConfabDatabase  *db,
+                        ConfabAgent     *agent,
+                        GError         **error)
 {
   g_autoptr (GPtrArray) kb_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (ConfabStmt) stmt = NULL;
@@ -424,8 +423,7 @@ retrieve (ConfabDatabase  *db,
   sqlite3_reset (g_steal_pointer (&stmt));
   g_ptr_array_add (kb_ids, NULL);
 
-  return confab_knowledge_retrieve (db, (const char * const *) kb_ids->pdata, query,
-                                    RETRIEVE_TOP_K, error);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&kb_ids), FALSE);
 }
 
 /* Hands the conversation to a person: a pending escalation (a resolved one
@@ -980,13 +978,14 @@ on_key_looked_up (GObject      *source,
                                 on_chat_done, g_object_ref (task));
 }
 
-/* Has llm_agent's model answer: prepares the request, saves an empty
- * streaming reply, then looks up the key and streams. */
+/* Has reply->llm_agent's model answer, once its knowledge is retrieved:
+ * prepares the request, saves an empty streaming reply, then looks up the
+ * key and streams. */
 static void
-start_llm (GTask       *task,
-           ConfabAgent *llm_agent)
+start_llm_request (GTask *task)
 {
   Reply *reply = g_task_get_task_data (task);
+  ConfabAgent *llm_agent = reply->llm_agent;
   ConfabDatabase *db = reply->self->db;
   g_autoptr (ConfabPromptVersion) version = NULL;
   g_autoptr (GPtrArray) history = NULL;
@@ -994,8 +993,6 @@ start_llm (GTask       *task,
   g_autofree char *system = NULL;
   g_autofree char *parent_id = NULL;
   const char *provider_id;
-
-  g_set_object (&reply->llm_agent, llm_agent);
 
   system = confab_prompt_builder_resolve_system (db, llm_agent, reply->variables, &version, &error);
   if (system == NULL)
@@ -1013,9 +1010,6 @@ start_llm (GTask       *task,
   if (reply->provider == NULL)
     goto failed;
 
-  reply->sources = retrieve (db, llm_agent, reply->text, &error);
-  if (reply->sources == NULL)
-    goto failed;
   history = load_history (db, reply, &error);
   if (history == NULL)
     goto failed;
@@ -1047,6 +1041,50 @@ start_llm (GTask       *task,
 
 failed:
   llm_failed (task, g_steal_pointer (&error));
+}
+
+static void
+on_retrieved (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Reply *reply = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  /* Fails on a database error only: a knowledge base's embedding provider
+   * that cannot answer leaves the BM25 passages. */
+  reply->sources = confab_knowledge_retrieve_finish (result, NULL, NULL, &error);
+  if (reply->sources == NULL)
+    {
+      llm_failed (task, g_steal_pointer (&error));
+      return;
+    }
+  start_llm_request (task);
+}
+
+/* Has llm_agent's model answer: first the top passages of its active
+ * knowledge bases for the user's text (BM25, fused with vector similarity
+ * for knowledge bases with an embedding model), then start_llm_request(). */
+static void
+start_llm (GTask       *task,
+           ConfabAgent *llm_agent)
+{
+  Reply *reply = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) kb_ids = NULL;
+
+  g_set_object (&reply->llm_agent, llm_agent);
+  kb_ids = active_knowledge_bases (reply->self->db, llm_agent, &error);
+  if (kb_ids == NULL)
+    {
+      llm_failed (task, g_steal_pointer (&error));
+      return;
+    }
+  confab_knowledge_retrieve_async (reply->self->db, reply->self->store,
+                                   (const char * const *) kb_ids, reply->text, RETRIEVE_TOP_K,
+                                   g_task_get_cancellable (task), on_retrieved,
+                                   g_object_ref (task));
 }
 
 /* The rule set's answer for the user's text, or NULL with error. */

@@ -7,6 +7,7 @@
 
 #include "confab-chunk.h"
 #include "confab-chunker.h"
+#include "confab-embedder.h"
 #include "confab-error.h"
 #include "confab-knowledge-importer.h"
 #include "confab-repository.h"
@@ -27,7 +28,14 @@
  * cancelled", so the user sees what became of the file (deleting it is one
  * click; a document that silently vanished would be a mystery). Only a file
  * that cannot even be looked at (missing, a folder) or an import cancelled
- * before that creates no document. */
+ * before that creates no document.
+ *
+ * When the knowledge base has an embedding provider, the new chunks get
+ * their vectors once the document is indexed (confab-embedder.h). That step
+ * never fails the import: the document is indexed and found by its words
+ * whatever happens to the vectors; a failure (or a cancellation then) is
+ * kept as the import's embedding warning, logged at debug level, and the
+ * missing vectors are made by the next embedding run. */
 
 typedef struct
 {
@@ -41,6 +49,7 @@ typedef struct
   char                     *name;         /* the display name */
   char                     *content_type;
   gboolean                  done;         /* no more progress reports */
+  GError                   *embed_warning;
 } Import;
 
 static void
@@ -55,6 +64,7 @@ import_free (gpointer data)
   g_free (import->actor_id);
   g_free (import->name);
   g_free (import->content_type);
+  g_clear_error (&import->embed_warning);
   g_free (import);
 }
 
@@ -236,6 +246,74 @@ work_thread (GTask        *task,
                          (GDestroyNotify) g_strfreev);
 }
 
+/* The share of the progress bar the vectors take, after "indexing". */
+#define EMBED_START_FRACTION 0.85
+#define EMBED_END_FRACTION   0.99
+
+static void
+finish_indexed (GTask *task)
+{
+  Import *import = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  ConfabDocument *indexed;
+
+  indexed = confab_repository_get (import->db, CONFAB_TYPE_DOCUMENT,
+                                   confab_entity_get_id (CONFAB_ENTITY (import->document)), &error);
+  if (indexed == NULL)
+    {
+      import->done = TRUE;
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  report_now (task, 1.0, "indexed");
+  import->done = TRUE;
+  g_task_return_pointer (task, indexed, g_object_unref);
+}
+
+static void
+on_embed_progress (guint    n_done,
+                   guint    n_total,
+                   gpointer user_data)
+{
+  GTask *task = user_data;
+
+  if (n_total > 0)
+    report_now (task,
+                EMBED_START_FRACTION +
+                  (EMBED_END_FRACTION - EMBED_START_FRACTION) * n_done / n_total,
+                "embedding");
+}
+
+static void
+on_embedded (GObject      *source_object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Import *import = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+
+  if (!confab_knowledge_embed_finish (result, &n, &error))
+    {
+      g_debug ("“%s” is indexed without all its vectors (%u made): %s", import->name, n,
+               error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        import->embed_warning =
+          g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       _("“%s” is indexed, but making its vectors was cancelled; it is found "
+                         "by its words until they are made"),
+                       import->name);
+      else
+        import->embed_warning =
+          g_error_new (error->domain, error->code,
+                       _("“%s” is indexed, but its vectors could not be made; it is found by "
+                         "its words until they are: %s"),
+                       import->name, error->message);
+    }
+  finish_indexed (task);
+}
+
 static void
 work_done (GObject      *source_object,
            GAsyncResult *result,
@@ -245,7 +323,6 @@ work_done (GObject      *source_object,
   Import *import = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) chunks = NULL;
-  ConfabDocument *indexed;
   const char *id = confab_entity_get_id (CONFAB_ENTITY (import->document));
 
   /* Drop the worker's reference here, so the import never ends (and frees
@@ -267,16 +344,24 @@ work_done (GObject      *source_object,
       return;
     }
 
-  indexed = confab_repository_get (import->db, CONFAB_TYPE_DOCUMENT, id, &error);
-  if (indexed == NULL)
+  if (confab_knowledge_base_has_embeddings (import->db, import->knowledge_base_id, NULL, &error))
     {
-      import->done = TRUE;
-      g_task_return_error (task, g_steal_pointer (&error));
+      GTask *progress_task = task; /* alive until on_embedded */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      report_now (task, EMBED_START_FRACTION, "embedding");
+      confab_knowledge_embed_document_async (import->db, NULL, id, cancellable, on_embed_progress,
+                                             progress_task, on_embedded, g_steal_pointer (&task));
       return;
     }
-  report_now (task, 1.0, "indexed");
-  import->done = TRUE;
-  g_task_return_pointer (task, indexed, g_object_unref);
+  if (error != NULL)
+    {
+      /* Reading the settings failed: the document is indexed all the same. */
+      g_debug ("Could not read the embedding settings of “%s”: %s", import->knowledge_base_id,
+               error->message);
+      import->embed_warning = g_steal_pointer (&error);
+    }
+  finish_indexed (g_steal_pointer (&task));
 }
 
 /* The type stored on the document: the supported type the name says, or
@@ -453,6 +538,36 @@ confab_knowledge_import_file_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * confab_knowledge_import_file_finish_with_warning:
+ * @result: the result given to the callback
+ * @embed_warning: (out) (optional): set when the document is indexed but
+ *   its vectors could not all be made (the embedding provider's error,
+ *   reworded; G_IO_ERROR_CANCELLED when the import was cancelled then)
+ * @error: return location for a #GError
+ *
+ * confab_knowledge_import_file_finish(), also telling what became of the
+ * vectors of a knowledge base with an embedding provider.
+ *
+ * Returns: (transfer full): the indexed document, or %NULL with @error set
+ */
+ConfabDocument *
+confab_knowledge_import_file_finish_with_warning (GAsyncResult  *result,
+                                                  GError       **embed_warning,
+                                                  GError       **error)
+{
+  Import *import;
+
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        confab_knowledge_import_file_async, NULL);
+
+  import = g_task_get_task_data (G_TASK (result));
+  if (embed_warning != NULL && import->embed_warning != NULL && !g_task_had_error (G_TASK (result)))
+    *embed_warning = g_error_copy (import->embed_warning);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 sync_done (GObject      *source_object,
            GAsyncResult *result,
@@ -478,6 +593,27 @@ confab_knowledge_import_file_sync (ConfabDatabase  *db,
                                    const char      *actor_id,
                                    GError         **error)
 {
+  return confab_knowledge_import_file_sync_with_warning (db, knowledge_base_id, file, actor_id,
+                                                         NULL, error);
+}
+
+/**
+ * confab_knowledge_import_file_sync_with_warning:
+ * @embed_warning: (out) (optional): as for
+ *   confab_knowledge_import_file_finish_with_warning()
+ *
+ * confab_knowledge_import_file_sync() with the embedding warning.
+ *
+ * Returns: (transfer full): the indexed document, or %NULL with @error set
+ */
+ConfabDocument *
+confab_knowledge_import_file_sync_with_warning (ConfabDatabase  *db,
+                                                const char      *knowledge_base_id,
+                                                GFile           *file,
+                                                const char      *actor_id,
+                                                GError         **embed_warning,
+                                                GError         **error)
+{
   g_autoptr (GMainContext) context = g_main_context_new ();
   g_autoptr (GAsyncResult) result = NULL;
   ConfabDocument *document;
@@ -491,7 +627,7 @@ confab_knowledge_import_file_sync (ConfabDatabase  *db,
                                       sync_done, &result);
   while (result == NULL)
     g_main_context_iteration (context, TRUE);
-  document = confab_knowledge_import_file_finish (result, error);
+  document = confab_knowledge_import_file_finish_with_warning (result, embed_warning, error);
   g_main_context_pop_thread_default (context);
   return document;
 }

@@ -1,8 +1,9 @@
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "confab-database.h"
+#include "confab-secret-store.h"
 
 G_BEGIN_DECLS
 
@@ -12,6 +13,13 @@ G_BEGIN_DECLS
  * on one line, with "…" where the text was cut. rank: 1 for the best. */
 
 #define CONFAB_RETRIEVED_SNIPPET_CHARS 200
+
+/* Hybrid retrieval (confab_knowledge_retrieve_async()): each ranking (BM25,
+ * and the vector similarity of each embedding model) brings its best
+ * CONFAB_RETRIEVE_CANDIDATES chunks (or top_k, when more), fused by
+ * reciprocal rank fusion with the constant CONFAB_RETRIEVE_RRF_K. */
+#define CONFAB_RETRIEVE_CANDIDATES 20
+#define CONFAB_RETRIEVE_RRF_K      60
 
 typedef struct _ConfabRetrievedChunk ConfabRetrievedChunk;
 
@@ -37,6 +45,18 @@ GPtrArray *confab_knowledge_retrieve       (ConfabDatabase      *db,
                                             const char * const  *knowledge_base_ids,
                                             const char          *query,
                                             guint                k,
+                                            GError             **error);
+void       confab_knowledge_retrieve_async  (ConfabDatabase      *db,
+                                            ConfabSecretStore   *store,
+                                            const char * const  *knowledge_base_ids,
+                                            const char          *query,
+                                            guint                top_k,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+GPtrArray *confab_knowledge_retrieve_finish (GAsyncResult        *result,
+                                            gboolean            *out_used_vectors,
+                                            GError             **vector_warning,
                                             GError             **error);
 char      *confab_retrieved_chunks_to_json (GPtrArray           *chunks);
 GPtrArray *confab_citations_resolve        (ConfabDatabase      *db,

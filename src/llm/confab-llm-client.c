@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include <string.h>
 
 #include "confab-error.h"
@@ -292,13 +293,14 @@ clear_source (GSource **source)
 }
 
 /* ------------------------------------------------------------------------ */
-/* A call: one chat or model-list operation, with its retries.              */
+/* A call: one chat, model-list or embeddings operation, with its retries.   */
 /* ------------------------------------------------------------------------ */
 
 typedef enum
 {
   OP_CHAT,
   OP_MODELS,
+  OP_EMBED,
 } CallOp;
 
 typedef enum
@@ -312,7 +314,7 @@ typedef enum
 typedef enum
 {
   BODY_STREAM,  /* chunks to parse_stream_chunk () */
-  BODY_BUFFER,  /* the whole 2xx body, then parse_response () / parse_models () */
+  BODY_BUFFER,  /* the whole 2xx body, then parse_response () / _models () / _embeddings () */
   BODY_ERROR,   /* the start of an error body */
 } BodyMode;
 
@@ -373,6 +375,9 @@ struct _Call
   ConfabLlmClientStream *stream;
   ConfabChatResult      *result;
   char                 **models;
+  char                  *embed_model;   /* OP_EMBED */
+  char                 **texts;         /* OP_EMBED */
+  GPtrArray             *vectors;       /* OP_EMBED: GArray of float, one per text */
   gboolean               completed;
 };
 
@@ -402,6 +407,9 @@ call_free (gpointer data)
   g_clear_pointer (&call->stream, stream_free);
   g_clear_pointer (&call->buffer, g_byte_array_unref);
   g_clear_pointer (&call->models, g_strfreev);
+  g_clear_pointer (&call->embed_model, g_free);
+  g_clear_pointer (&call->texts, g_strfreev);
+  g_clear_pointer (&call->vectors, g_ptr_array_unref);
   g_clear_object (&call->result);
   g_clear_object (&call->body);
   g_clear_object (&call->msg);
@@ -429,7 +437,26 @@ call_provider (Call *call)
 static const char *
 call_model (Call *call)
 {
+  if (call->op == OP_EMBED)
+    return call->embed_model;
   return call->request ? confab_chat_request_get_model (call->request) : NULL;
+}
+
+/* For the debug log. */
+static const char *
+call_op_name (Call *call)
+{
+  switch (call->op)
+    {
+    case OP_CHAT:
+      return "chat";
+    case OP_MODELS:
+      return "models";
+    case OP_EMBED:
+      return "embeddings";
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static gint64
@@ -612,14 +639,17 @@ call_http_error (Call       *call,
   else if (status >= 400 && status < 500 && looks_like_context_error (code, server_message))
     {
       error_code = CONFAB_ERROR_CONTEXT_TOO_LONG;
-      primary = g_strdup_printf (_("The conversation is too long for the context window of %s"),
-                                 target);
+      if (call->op == OP_EMBED)
+        primary = g_strdup_printf (_("A text is too long for the embedding model of %s"), target);
+      else
+        primary = g_strdup_printf (_("The conversation is too long for the context window of %s"),
+                                   target);
     }
   else if (status == SOUP_STATUS_NOT_FOUND ||
            ((status == 400 || status == 422) && looks_like_unknown_model (code, server_message)))
     {
       error_code = CONFAB_ERROR_NOT_FOUND;
-      if (call->op == OP_CHAT && model != NULL)
+      if ((call->op == OP_CHAT || call->op == OP_EMBED) && model != NULL)
         primary = g_strdup_printf (_("The model “%s” was not found at “%s”"), model, provider);
       else
         primary = g_strdup_printf (_("“%s” has no model list at %s; check the base URL"),
@@ -848,14 +878,13 @@ call_complete (Call   *call,
   if (error != NULL)
     {
       g_debug ("“%s”: %s call failed after %lld ms: %s", call_provider (call),
-               call->op == OP_CHAT ? "chat" : "models", (long long) elapsed_ms (call),
-               error->message);
+               call_op_name (call), (long long) elapsed_ms (call), error->message);
       g_task_return_error (task, error);
     }
   else
     {
-      g_debug ("“%s”: %s call done in %lld ms", call_provider (call),
-               call->op == OP_CHAT ? "chat" : "models", (long long) elapsed_ms (call));
+      g_debug ("“%s”: %s call done in %lld ms", call_provider (call), call_op_name (call),
+               (long long) elapsed_ms (call));
       g_task_return_boolean (task, TRUE);
     }
   g_object_unref (task);
@@ -1092,6 +1121,58 @@ compare_strings (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
+/* The vectors a subclass parsed: one per text, all of one non-zero length,
+ * finite numbers. Takes vectors; FALSE with error otherwise. */
+static gboolean
+call_take_vectors (Call       *call,
+                   GPtrArray  *vectors,
+                   GError    **error)
+{
+  g_autoptr (GPtrArray) owned = vectors;
+  guint n_texts = g_strv_length (call->texts);
+  guint dimension = 0;
+
+  if (owned->len != n_texts)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "“%s” sent %u embedding for %u texts",
+                                "“%s” sent %u embeddings for %u texts", owned->len),
+                   call_provider (call), owned->len, n_texts);
+      return FALSE;
+    }
+  for (guint i = 0; i < owned->len; i++)
+    {
+      GArray *vector = g_ptr_array_index (owned, i);
+
+      if (vector == NULL || vector->len == 0)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
+                       _("“%s” sent an empty embedding"), call_provider (call));
+          return FALSE;
+        }
+      if (i == 0)
+        dimension = vector->len;
+      else if (vector->len != dimension)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
+                       _("“%s” sent embeddings of different lengths (%u and %u numbers)"),
+                       call_provider (call), dimension, vector->len);
+          return FALSE;
+        }
+      for (guint j = 0; j < vector->len; j++)
+        if (!isfinite (g_array_index (vector, float, j)))
+          {
+            g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
+                         _("“%s” sent an embedding with a value that is not a number"),
+                         call_provider (call));
+            return FALSE;
+          }
+    }
+  call->vectors = g_steal_pointer (&owned);
+  return TRUE;
+}
+
 static void
 call_body_complete (Call *call)
 {
@@ -1121,7 +1202,17 @@ call_body_complete (Call *call)
         g_autoptr (GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&call->buffer));
 
         call->body_started = TRUE;
-        if (call->op == OP_MODELS)
+        if (call->op == OP_EMBED)
+          {
+            GPtrArray *vectors = klass->parse_embeddings (call->client, body,
+                                                          g_strv_length (call->texts), &error);
+
+            if (vectors == NULL)
+              call_ensure_error (call, &error);
+            else
+              call_take_vectors (call, vectors, &error);
+          }
+        else if (call->op == OP_MODELS)
           {
             g_auto (GStrv) models = klass->parse_models (call->client, body, &error);
 
@@ -1341,6 +1432,9 @@ call_start_attempt (Call *call)
 
   if (call->op == OP_CHAT)
     call->msg = klass->build_chat_message (call->client, call->request, call->streaming, &error);
+  else if (call->op == OP_EMBED)
+    call->msg = klass->build_embed_message (call->client, call->embed_model,
+                                            (const char * const *) call->texts, &error);
   else if (klass->build_models_message != NULL && klass->parse_models != NULL)
     call->msg = klass->build_models_message (call->client, &error);
   else
@@ -1910,6 +2004,95 @@ confab_llm_client_list_models_finish (ConfabLlmClient  *self,
   if (!g_task_propagate_boolean (G_TASK (result), error))
     return NULL;
   return g_steal_pointer (&call->models);
+}
+
+gboolean
+confab_llm_client_can_embed (ConfabLlmClient *self)
+{
+  ConfabLlmClientClass *klass;
+
+  g_return_val_if_fail (CONFAB_IS_LLM_CLIENT (self), FALSE);
+
+  klass = CONFAB_LLM_CLIENT_GET_CLASS (self);
+  return klass->build_embed_message != NULL && klass->parse_embeddings != NULL;
+}
+
+/* Ends a call that never started (no timers, no message). */
+static void
+call_return_early (Call   *call,
+                   GError *error)
+{
+  call->completed = TRUE;
+  g_task_return_error (call->task, error);
+  g_object_unref (call->task);
+}
+
+void
+confab_llm_client_embed_async (ConfabLlmClient     *self,
+                               const char          *model,
+                               const char * const  *texts,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  Call *call;
+
+  g_return_if_fail (CONFAB_IS_LLM_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = call_new (self, OP_EMBED, cancellable, callback, user_data,
+                   confab_llm_client_embed_async);
+  g_task_set_name (call->task, "[confab] embeddings");
+  call->embed_model = g_strdup (model);
+  call->texts = g_strdupv ((char **) texts);
+
+  if (!confab_llm_client_can_embed (self))
+    {
+      call_return_early (call, g_error_new (CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
+                                            _("The provider “%s” cannot make embeddings"),
+                                            call_provider (call)));
+      return;
+    }
+  if (model == NULL || *model == '\0')
+    {
+      call_return_early (call, g_error_new (CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                                            _("No embedding model was chosen for “%s”"),
+                                            call_provider (call)));
+      return;
+    }
+  if (texts == NULL || texts[0] == NULL)
+    {
+      call_return_early (call, g_error_new (CONFAB_ERROR, CONFAB_ERROR_INVALID,
+                                            _("There is no text to make embeddings of for “%s”"),
+                                            call_provider (call)));
+      return;
+    }
+
+  call_run (call);
+}
+
+/**
+ * confab_llm_client_embed_finish:
+ *
+ * Returns: (transfer full) (element-type GArray): one GArray of float per
+ *   text, in the order of the texts, or %NULL with @error set
+ */
+GPtrArray *
+confab_llm_client_embed_finish (ConfabLlmClient  *self,
+                                GAsyncResult     *result,
+                                GError          **error)
+{
+  Call *call;
+
+  g_return_val_if_fail (CONFAB_IS_LLM_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        confab_llm_client_embed_async, NULL);
+
+  call = g_task_get_task_data (G_TASK (result));
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  return g_steal_pointer (&call->vectors);
 }
 
 static void

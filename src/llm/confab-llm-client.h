@@ -74,6 +74,13 @@ typedef struct _ConfabLlmClientStream ConfabLlmClientStream;
  *     RATE_LIMITED, a context-length message CONTEXT_TOO_LONG, else PROVIDER),
  *     after retrying 429/502/503/504 as the properties say.
  *
+ * Flow of an embeddings call (optional: a client without the two embed
+ * vfuncs fails confab_llm_client_embed_async() with PROVIDER "cannot make
+ * embeddings"): build_embed_message () -> send -> the whole 2xx body ->
+ * parse_embeddings (); retries, timeouts, error mapping and key scrubbing
+ * as for a chat. The base checks that there is one vector per text, all of
+ * one non-zero length, finite numbers only.
+ *
  * The vfuncs get the ConfabLlmClientStream of the call and report through the
  * confab_llm_client_stream_*() helpers; they never emit deltas themselves,
  * touch timers, or see the cancellable. They return FALSE with a GError to
@@ -156,7 +163,25 @@ struct _ConfabLlmClientClass
    * as a whole non-streamed body (servers that ignore "stream": true). */
   gboolean json_is_streamed;
 
-  gpointer padding[8];
+  /* Optional, with parse_embeddings. A new POST message asking for one
+   * vector per text of texts (at least one, NULL-terminated) from model
+   * (never NULL or empty), with its JSON body and the auth headers. */
+  SoupMessage *(*build_embed_message)   (ConfabLlmClient        *self,
+                                         const char             *model,
+                                         const char * const     *texts,
+                                         GError                **error);
+
+  /* Optional, with build_embed_message. The vectors of a 2xx embeddings
+   * body, as a GPtrArray of GArray of float (element-type float), one per
+   * text in the order of the texts (n_texts of them). Return NULL and set
+   * error when the body is not what the API returns (not JSON, a value that
+   * is not a number, a vector missing); the base checks the count again. */
+  GPtrArray   *(*parse_embeddings)      (ConfabLlmClient        *self,
+                                         GBytes                 *body,
+                                         guint                   n_texts,
+                                         GError                **error);
+
+  gpointer padding[6];
 };
 
 /* ConfabLlmClientStream pointers are valid during a vfunc call only; state
@@ -225,6 +250,25 @@ void             confab_llm_client_list_models_async    (ConfabLlmClient       *
 char           **confab_llm_client_list_models_finish   (ConfabLlmClient       *self,
                                                          GAsyncResult          *result,
                                                          GError               **error);
+
+/* One vector per text from model, in the order of texts (at least one
+ * text). Returns a GPtrArray of GArray of float (element-type float), all
+ * of one length. Errors as for a chat (AUTH, NOT_FOUND for an unknown
+ * model, RATE_LIMITED after the retries, NETWORK, TIMEOUT, PROVIDER for a
+ * body that cannot be read or holds another number of vectors; INVALID
+ * without a model or texts) and PROVIDER "The provider “X” cannot make
+ * embeddings" for a client whose wire format has none. */
+void             confab_llm_client_embed_async          (ConfabLlmClient       *self,
+                                                         const char            *model,
+                                                         const char * const    *texts,
+                                                         GCancellable          *cancellable,
+                                                         GAsyncReadyCallback    callback,
+                                                         gpointer               user_data);
+GPtrArray       *confab_llm_client_embed_finish         (ConfabLlmClient       *self,
+                                                         GAsyncResult          *result,
+                                                         GError               **error);
+/* Whether the client's wire format can make embeddings at all. */
+gboolean         confab_llm_client_can_embed            (ConfabLlmClient       *self);
 
 /* Checks the base URL, the network and the key by listing the models.
  * Succeeds, or fails with an error a user understands (wrong URL, server

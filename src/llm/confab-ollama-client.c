@@ -322,6 +322,101 @@ confab_ollama_client_parse_models (ConfabLlmClient  *client,
   return g_strv_builder_end (names);
 }
 
+/* POST {base}/api/embed {"model": model, "input": [texts...]} */
+static SoupMessage *
+confab_ollama_client_build_embed_message (ConfabLlmClient     *client,
+                                          const char          *model,
+                                          const char * const  *texts,
+                                          GError             **error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  SoupMessage *msg;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "model");
+  json_builder_add_string_value (builder, model);
+  json_builder_set_member_name (builder, "input");
+  json_builder_begin_array (builder);
+  for (guint i = 0; texts[i] != NULL; i++)
+    json_builder_add_string_value (builder, texts[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  body = json_builder_get_root (builder);
+  msg = confab_llm_client_new_json_message (client, "POST", "/api/embed", body, error);
+  if (msg != NULL)
+    add_auth (client, msg);
+  return msg;
+}
+
+/* A JSON array of numbers as floats, or NULL when it is not one. */
+static GArray *
+read_vector (JsonNode *node)
+{
+  g_autoptr (GArray) vector = NULL;
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  vector = g_array_sized_new (FALSE, FALSE, sizeof (float), json_array_get_length (array));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      GType type = JSON_NODE_HOLDS_VALUE (item) ? json_node_get_value_type (item) : G_TYPE_INVALID;
+      float value;
+
+      if (type == G_TYPE_DOUBLE)
+        value = (float) json_node_get_double (item);
+      else if (type == G_TYPE_INT64)
+        value = (float) json_node_get_int (item);
+      else
+        return NULL;
+      g_array_append_val (vector, value);
+    }
+  return g_steal_pointer (&vector);
+}
+
+/* {"model": "...", "embeddings": [[...], [...]]}, in the order of the input. */
+static GPtrArray *
+confab_ollama_client_parse_embeddings (ConfabLlmClient  *client,
+                                       GBytes           *body,
+                                       guint             n_texts,
+                                       GError          **error)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+  g_autoptr (JsonNode) root = confab_llm_client_parse_json (client, data ? data : "", len, error);
+  g_autoptr (GPtrArray) vectors = NULL;
+  JsonArray *list;
+
+  if (root == NULL)
+    return NULL;
+  list = JSON_NODE_HOLDS_OBJECT (root)
+           ? confab_json_get_array (json_node_get_object (root), "embeddings")
+           : NULL;
+  if (list == NULL)
+    {
+      confab_llm_client_error_malformed (client, data, len, error);
+      return NULL;
+    }
+
+  vectors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      GArray *vector = read_vector (json_array_get_element (list, i));
+
+      if (vector == NULL)
+        {
+          confab_llm_client_error_malformed (client, data, len, error);
+          return NULL;
+        }
+      g_ptr_array_add (vectors, vector);
+    }
+  return g_steal_pointer (&vectors);
+}
+
 static void
 confab_ollama_client_class_init (ConfabOllamaClientClass *klass)
 {
@@ -335,6 +430,8 @@ confab_ollama_client_class_init (ConfabOllamaClientClass *klass)
   client_class->parse_response = confab_ollama_client_parse_response;
   client_class->build_models_message = confab_ollama_client_build_models_message;
   client_class->parse_models = confab_ollama_client_parse_models;
+  client_class->build_embed_message = confab_ollama_client_build_embed_message;
+  client_class->parse_embeddings = confab_ollama_client_parse_embeddings;
 }
 
 static void

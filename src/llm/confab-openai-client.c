@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "confab-error.h"
@@ -313,6 +314,151 @@ confab_openai_client_parse_models (ConfabLlmClient  *client,
   return g_strv_builder_end (names);
 }
 
+/* POST {base}/embeddings {"model": model, "input": [texts...]} */
+static SoupMessage *
+confab_openai_client_build_embed_message (ConfabLlmClient     *client,
+                                          const char          *model,
+                                          const char * const  *texts,
+                                          GError             **error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  SoupMessage *msg;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "model");
+  json_builder_add_string_value (builder, model);
+  json_builder_set_member_name (builder, "input");
+  json_builder_begin_array (builder);
+  for (guint i = 0; texts[i] != NULL; i++)
+    json_builder_add_string_value (builder, texts[i]);
+  json_builder_end_array (builder);
+  /* Plain numbers: some servers default to base64 for big batches. */
+  json_builder_set_member_name (builder, "encoding_format");
+  json_builder_add_string_value (builder, "float");
+  json_builder_end_object (builder);
+
+  body = json_builder_get_root (builder);
+  msg = confab_llm_client_new_json_message (client, "POST", "/embeddings", body, error);
+  if (msg != NULL)
+    add_auth (client, msg);
+  return msg;
+}
+
+/* A JSON array of numbers as floats, or NULL when it is not one. */
+static GArray *
+read_vector (JsonNode *node)
+{
+  g_autoptr (GArray) vector = NULL;
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  vector = g_array_sized_new (FALSE, FALSE, sizeof (float), json_array_get_length (array));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      GType type = JSON_NODE_HOLDS_VALUE (item) ? json_node_get_value_type (item) : G_TYPE_INVALID;
+      float value;
+
+      if (type == G_TYPE_DOUBLE)
+        value = (float) json_node_get_double (item);
+      else if (type == G_TYPE_INT64)
+        value = (float) json_node_get_int (item);
+      else
+        return NULL;
+      g_array_append_val (vector, value);
+    }
+  return g_steal_pointer (&vector);
+}
+
+/* For slots no vector filled too. */
+static void
+vector_free (gpointer data)
+{
+  if (data != NULL)
+    g_array_unref (data);
+}
+
+/* {"data": [{"index": 0, "embedding": [...]}, ...]}: the items may come in
+ * any order; "index" says which text each is for (the position when there
+ * is no index). */
+static GPtrArray *
+confab_openai_client_parse_embeddings (ConfabLlmClient  *client,
+                                       GBytes           *body,
+                                       guint             n_texts,
+                                       GError          **error)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+  g_autoptr (JsonNode) root = confab_llm_client_parse_json (client, data ? data : "", len, error);
+  g_autoptr (GPtrArray) vectors = NULL;
+  JsonArray *items;
+  guint n;
+
+  if (root == NULL)
+    return NULL;
+  items = JSON_NODE_HOLDS_OBJECT (root)
+            ? confab_json_get_array (json_node_get_object (root), "data")
+            : NULL;
+  if (items == NULL)
+    {
+      confab_llm_client_error_malformed (client, data, len, error);
+      return NULL;
+    }
+
+  /* As many slots as the larger of the two counts, so an item too many
+   * or too few shows as a count the base reports. */
+  n = json_array_get_length (items);
+  vectors = g_ptr_array_new_with_free_func (vector_free);
+  g_ptr_array_set_size (vectors, MAX (n, n_texts));
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *index_node = item ? json_object_get_member (item, "index") : NULL;
+      gint64 index = i;
+      GArray *vector;
+
+      if (item == NULL)
+        {
+          confab_llm_client_error_malformed (client, data, len, error);
+          return NULL;
+        }
+      if (index_node != NULL && !JSON_NODE_HOLDS_NULL (index_node))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (index_node) ||
+              json_node_get_value_type (index_node) != G_TYPE_INT64)
+            {
+              confab_llm_client_error_malformed (client, data, len, error);
+              return NULL;
+            }
+          index = json_node_get_int (index_node);
+        }
+      if (index < 0 || index >= (gint64) vectors->len || g_ptr_array_index (vectors, index) != NULL)
+        {
+          /* Out of range or said twice: not one vector per text. */
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_PROVIDER,
+                       _("“%s” sent embeddings whose positions do not match the texts"),
+                       confab_llm_client_get_provider_name (client));
+          return NULL;
+        }
+      vector = read_vector (json_object_get_member (item, "embedding"));
+      if (vector == NULL)
+        {
+          confab_llm_client_error_malformed (client, data, len, error);
+          return NULL;
+        }
+      g_ptr_array_index (vectors, index) = vector;
+    }
+  /* Slots no item filled leave the vectors that came, for the base to count. */
+  for (guint i = vectors->len; i > 0; i--)
+    if (g_ptr_array_index (vectors, i - 1) == NULL)
+      g_ptr_array_remove_index (vectors, i - 1);
+  return g_steal_pointer (&vectors);
+}
+
 static void
 confab_openai_client_class_init (ConfabOpenaiClientClass *klass)
 {
@@ -325,6 +471,8 @@ confab_openai_client_class_init (ConfabOpenaiClientClass *klass)
   client_class->parse_response = confab_openai_client_parse_response;
   client_class->build_models_message = confab_openai_client_build_models_message;
   client_class->parse_models = confab_openai_client_parse_models;
+  client_class->build_embed_message = confab_openai_client_build_embed_message;
+  client_class->parse_embeddings = confab_openai_client_parse_embeddings;
 }
 
 static void

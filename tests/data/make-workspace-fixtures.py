@@ -20,6 +20,10 @@ VERSIONS = {
     1: ['0001-initial.sql'],
     2: ['0001-initial.sql', '0002-provider-timeouts.sql'],
     3: ['0001-initial.sql', '0002-provider-timeouts.sql', '0003-message-answers.sql'],
+    4: ['0001-initial.sql', '0002-provider-timeouts.sql', '0003-message-answers.sql',
+        '0004-branches.sql'],
+    5: ['0001-initial.sql', '0002-provider-timeouts.sql', '0003-message-answers.sql',
+        '0004-branches.sql', '0005-prompt-library.sql'],
 }
 
 
@@ -100,9 +104,12 @@ def rows(version):
         temperature=0.3, max_tokens=512, system_prompt='You take bakery orders. Be brief.',
         prompt_id='pr-greet', prompt_label='production', prompt_version=0, config=config,
         owner_id='u-ada', is_active=1, created_at=t.format(1, 31), updated_at=t.format(1, 31))
-    add('teams', id='t-front', name='Front Desk', description='Routes to the right agent',
-        mode='router', max_turns=2, owner_id='u-ada',
-        created_at=t.format(1, 32), updated_at=t.format(1, 32))
+    team = dict(id='t-front', name='Front Desk', description='Routes to the right agent',
+                mode='router', max_turns=2, owner_id='u-ada',
+                created_at=t.format(1, 32), updated_at=t.format(1, 32))
+    if version >= 4:
+        team['config'] = '{"selector":"rules"}'
+    add('teams', **team)
     add('team_members', team_id='t-front', agent_id='a-concierge', position=0, role='greeter')
     add('team_members', team_id='t-front', agent_id='a-helper', position=1, role=None)
 
@@ -144,32 +151,58 @@ def rows(version):
         if version >= 3:
             row['answered_by'] = extra.get('answered_by')
             row['rule_name'] = extra.get('rule_name')
+        if version >= 4:
+            # The active branch as schema 4 keeps it: the newest sibling is shown.
+            row['depth'] = extra.get('depth', 0)
+            row['selected'] = extra.get('selected', 1)
+            row['on_path'] = extra.get('on_path', 1)
         add('messages', **row)
 
-    message('m-1', 'cv-1', 0, None, 'user', 'are you open on sunday?', user_id='u-lin')
+    message('m-1', 'cv-1', 0, None, 'user', 'are you open on sunday?', user_id='u-lin',
+            selected=0, on_path=0)
     message('m-2', 'cv-1', 1, 'm-1', 'assistant', 'We open at 7.', agent_id='a-concierge',
-            model='rules', answered_by='rule', rule_name='Opening hours')
+            model='rules', answered_by='rule', rule_name='Opening hours', depth=1, on_path=0)
     # A branch: the user edited their first message.
     message('m-3', 'cv-1', 2, None, 'user', 'are you open on saturday?', user_id='u-lin')
     message('m-4', 'cv-1', 3, 'm-3', 'assistant', 'Sorry, I did not catch that.',
-            agent_id='a-concierge', model='rules', answered_by='fallback')
+            agent_id='a-concierge', model='rules', answered_by='fallback', depth=1)
     message('m-5', 'cv-2', 0, None, 'user', 'I need a birthday cake for 30 people',
             user_id='u-lin')
     message('m-6', 'cv-2', 1, 'm-5', 'assistant',
             'Cakes need 48 hours notice [1].', agent_id='a-helper', model='llama3.2',
             refs='[{"n":1,"chunk_id":"c-2","document_id":"d-faq","filename":"faq.md","ordinal":2}]',
-            tokens_in=120, tokens_out=9, latency=840, answered_by='model')
+            tokens_in=120, tokens_out=9, latency=840, answered_by='model', depth=1)
     message('m-7', 'cv-2', 2, 'm-6', 'supporter', 'Hi Lin, Tomás here — which day?',
-            user_id='u-tom')
+            user_id='u-tom', depth=2)
     message('m-8', 'cv-3', 0, None, 'user', 'Ünïcödé — "quotes" and \'apostrophes\' 🎂',
             user_id='u-tom')
     message('m-9', 'cv-3', 1, 'm-8', 'assistant', '', status='error', agent_id='a-helper',
-            model='llama3.2', error='Could not reach “Local Ollama”', answered_by=None)
+            model='llama3.2', error='Could not reach “Local Ollama”', answered_by=None,
+            depth=1, selected=0, on_path=0)
     message('m-10', 'cv-3', 2, 'm-8', 'assistant', 'Half a rep', status='cancelled',
-            agent_id='a-helper', model='llama3.2', answered_by='model')
+            agent_id='a-helper', model='llama3.2', answered_by='model', depth=1, selected=0,
+            on_path=0)
     # Left streaming by a crash of the version that wrote it.
     message('m-11', 'cv-3', 3, 'm-8', 'assistant', 'Our sourdough is', status='streaming',
-            agent_id='a-helper', model='llama3.2', answered_by=None)
+            agent_id='a-helper', model='llama3.2', answered_by=None, depth=1)
+
+    if version >= 5:
+        add('prompt_test_cases', id='tc-1', prompt_id='pr-greet', name='Greets Lin',
+            variables='{"user.name":"Lin"}', input='hello',
+            assertions='[{"type":"contains","value":"Lin"}]',
+            created_at=t.format(4, 10), updated_at=t.format(4, 10))
+        add('prompt_runs', id='run-1', prompt_id='pr-greet', version_id='pv-1',
+            provider_id='p-local', agent_id=None, model='llama3.2',
+            variables='{"user.name":"Lin"}', input='hello',
+            output='Hello Lin, welcome to Sunrise Bakery!', status='complete', error=None,
+            tokens_in=20, tokens_out=9, latency_ms=410, test_case_id='tc-1', passed=1,
+            assertion_results='[{"type":"contains","value":"Lin","passed":true}]',
+            created_at=t.format(4, 11), updated_at=t.format(4, 11))
+        add('prompt_runs', id='run-2', prompt_id='pr-greet', version_id='pv-2',
+            provider_id=None, agent_id='a-concierge', model='rules', variables='{}',
+            input='are you open?', output='We open at 7.', status='complete', error=None,
+            tokens_in=0, tokens_out=0, latency_ms=1, test_case_id=None, passed=None,
+            assertion_results='[]', created_at=t.format(4, 12), updated_at=t.format(4, 12))
 
     add('escalations', id='e-1', conversation_id='cv-2', supporter_id='u-tom',
         reason='Large custom order', status='assigned', resolved_at=None,
