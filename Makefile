@@ -5,7 +5,7 @@ ASANDIR  ?= build-asan
 DEMO     ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/confab/demo.confab
 MESON_OPTS ?=
 
-.PHONY: all deps build run check check-asan test test-asan bench clean format
+.PHONY: all deps build run check check-asan test test-asan bench clean format screenshots fuzz fuzz-build fuzz-smoke valgrind
 
 all: build
 
@@ -51,6 +51,10 @@ check-asan: deps test-asan
 
 bench: build
 	@echo "No benchmarks yet: bench/ is filled by the benchmarks issue."
+
+# Every section, light and dark, on the demo workspace: docs/screenshots/.
+screenshots: build
+	./tools/screenshots $(BUILDDIR)
 
 format:
 	clang-format -i src/*/*.c src/*/*.h tests/*.c tests/*.h
