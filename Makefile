@@ -44,7 +44,7 @@ test-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_odr_violation=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-	  ./tools/run-tests $(ASANDIR)
+	  ./tools/run-tests $(ASANDIR) --timeout-multiplier 3
 
 check-asan: deps test-asan
 	@./tools/test-summary $(ASANDIR)/meson-logs/testlog.json
