@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "confab-cli-common.h"
+#include "confab-escalation-desk.h"
 
 /* The queue as operators read it: open escalations first, oldest first (the
  * order of ConfabEscalation lists), with the conversation's title and the
@@ -32,9 +33,6 @@ enum {
   COL_RESOLVED_AT,
 };
 
-/* Who may hold an escalation; the core checks the same when one is taken. */
-static const char * const supporter_roles[] = { "operator", "admin", NULL };
-
 /* Escalations live in an existing workspace: these commands never create one. */
 static ConfabDatabase *
 open_existing (ConfabCli  *cli,
@@ -47,43 +45,6 @@ open_existing (ConfabCli  *cli,
       return NULL;
     }
   return confab_cli_open (cli, error);
-}
-
-/* An escalation by its id, or by the id of the conversation it was made for
- * (a conversation is escalated at most once). */
-static ConfabEscalation *
-lookup_escalation (ConfabDatabase  *db,
-                   const char      *id,
-                   GError         **error)
-{
-  g_autoptr (GError) local_error = NULL;
-  ConfabEscalation *escalation;
-
-  escalation = confab_repository_get (db, CONFAB_TYPE_ESCALATION, id, &local_error);
-  if (escalation != NULL)
-    return escalation;
-  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  g_clear_error (&local_error);
-
-  escalation = confab_repository_find (db, CONFAB_TYPE_ESCALATION, "conversation_id", id,
-                                       &local_error);
-  if (escalation != NULL)
-    return escalation;
-  if (!g_error_matches (local_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND,
-               _("No escalation with the id “%s” exists in this workspace, "
-                 "and no escalated conversation has that id"),
-               id);
-  return NULL;
 }
 
 /* A user by id or by (unique) username. */
@@ -118,37 +79,6 @@ lookup_user (ConfabDatabase  *db,
                _("No user with the id or username “%s” exists in this workspace"),
                id_or_username);
   return NULL;
-}
-
-static gboolean
-is_resolved (ConfabEscalation *escalation)
-{
-  return g_strcmp0 (confab_escalation_get_status (escalation), "resolved") == 0;
-}
-
-static void
-set_resolved_error (ConfabEscalation  *escalation,
-                    GError           **error)
-{
-  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_CONFLICT,
-               _("The escalation “%s” is already resolved: its conversation is back with "
-                 "its agent"),
-               confab_entity_get_id (CONFAB_ENTITY (escalation)));
-}
-
-/* Gives the escalation to @operator. The core refuses a supporter who is
- * not an operator or an admin, with a message that names the user. */
-static gboolean
-assign (ConfabDatabase    *db,
-        ConfabEscalation  *escalation,
-        ConfabUser        *operator,
-        GError           **error)
-{
-  const char *operator_id = confab_entity_get_id (CONFAB_ENTITY (operator));
-
-  confab_escalation_set_supporter_id (escalation, operator_id);
-  confab_escalation_set_status (escalation, "assigned");
-  return confab_repository_update (db, CONFAB_ENTITY (escalation), operator_id, error);
 }
 
 static void
@@ -289,60 +219,25 @@ escalations_take (ConfabCli  *cli,
   if (operator_arg == NULL)
     return confab_cli_usage (context, _("--operator is required"));
 
-  /* Read and write in one transaction: two operators taking the same
-   * escalation, or one resolving it meanwhile, cannot interleave. */
-  if (open_existing (cli, &error) == NULL || !confab_database_begin (cli->db, &error))
+  /* The escalation is named first, then the operator: errors in that order. */
+  if (open_existing (cli, &error) == NULL)
     return confab_cli_fail (error);
-  escalation = lookup_escalation (cli->db, argv[1], &error);
+  escalation = confab_escalation_desk_lookup (cli->db, argv[1], &error);
   if (escalation == NULL)
-    goto rollback;
+    return confab_cli_fail (error);
   operator = lookup_user (cli->db, operator_arg, &error);
   if (operator == NULL)
-    goto rollback;
-  if (is_resolved (escalation))
-    {
-      set_resolved_error (escalation, &error);
-      goto rollback;
-    }
-
-  if (!assign (cli->db, escalation, operator, &error))
-    goto rollback;
-  if (!confab_database_commit (cli->db, &error))
+    return confab_cli_fail (error);
+  g_clear_object (&escalation);
+  escalation = confab_escalation_desk_take (cli->db, argv[1],
+                                            confab_entity_get_id (CONFAB_ENTITY (operator)),
+                                            &error);
+  if (escalation == NULL)
     return confab_cli_fail (error);
   g_print (_("Escalation %s assigned to %s\n"),
            confab_entity_get_id (CONFAB_ENTITY (escalation)),
            confab_user_get_username (operator));
   return CONFAB_CLI_OK;
-
-rollback:
-  confab_database_rollback (cli->db);
-  return confab_cli_fail (error);
-}
-
-/* The newest message of the conversation, which a reply continues; NULL
- * (and no error) in a conversation without messages. */
-static char *
-dup_last_message_id (ConfabDatabase  *db,
-                     const char      *conversation_id,
-                     GError         **error)
-{
-  g_autoptr (ConfabStmt) stmt = NULL;
-  int rc;
-
-  stmt = confab_database_prepare (db,
-                                  "SELECT id FROM messages WHERE conversation_id = ? "
-                                  "AND on_path = 1 ORDER BY depth DESC LIMIT 1",
-                                  error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, conversation_id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  if (rc != SQLITE_DONE)
-    confab_database_set_error (db, sqlite3_extended_errcode (confab_database_get_handle (db)),
-                               error);
-  return NULL;
 }
 
 static int
@@ -357,11 +252,6 @@ escalations_reply (ConfabCli  *cli,
   g_autoptr (ConfabMessage) message = NULL;
   g_autofree char *operator_arg = NULL;
   g_autofree char *content = NULL;
-  g_autofree char *parent_id = NULL;
-  const char *operator_id;
-  const char *supporter_id;
-  const char *conversation_id;
-  gboolean needs_taking;
   int status;
   GOptionEntry entries[] = {
     { "operator", 'o', 0, G_OPTION_ARG_STRING, &operator_arg,
@@ -384,71 +274,22 @@ escalations_reply (ConfabCli  *cli,
     return confab_cli_usage (context, _("--operator is required"));
   content = g_strjoinv (" ", argv + 2);
 
-  /* Taking a pending escalation and the reply go together or not at all,
-   * and nobody else changes the escalation in between. */
-  if (open_existing (cli, &error) == NULL || !confab_database_begin (cli->db, &error))
+  if (open_existing (cli, &error) == NULL)
     return confab_cli_fail (error);
-  escalation = lookup_escalation (cli->db, argv[1], &error);
+  escalation = confab_escalation_desk_lookup (cli->db, argv[1], &error);
   if (escalation == NULL)
-    goto rollback;
+    return confab_cli_fail (error);
   operator = lookup_user (cli->db, operator_arg, &error);
   if (operator == NULL)
-    goto rollback;
-  if (is_resolved (escalation))
-    {
-      set_resolved_error (escalation, &error);
-      goto rollback;
-    }
-
-  /* Whatever the escalation's state, a customer hears why they cannot
-   * (taking it would refuse them the same way). */
-  if (!confab_str_in (confab_user_get_role (operator), supporter_roles))
-    {
-      g_set_error (&error, CONFAB_ERROR, CONFAB_ERROR_INVALID,
-                   _("The user “%s” cannot answer escalations: only operators and admins can"),
-                   confab_user_get_username (operator));
-      goto rollback;
-    }
-
-  operator_id = confab_entity_get_id (CONFAB_ENTITY (operator));
-  supporter_id = confab_escalation_get_supporter_id (escalation);
-  conversation_id = confab_escalation_get_conversation_id (escalation);
-  /* Nobody holds a pending escalation (or one whose supporter was deleted):
-   * the operator who replies takes it. */
-  needs_taking = g_strcmp0 (confab_escalation_get_status (escalation), "pending") == 0 ||
-                 supporter_id == NULL;
-  if (!needs_taking && g_strcmp0 (supporter_id, operator_id) != 0)
-    {
-      g_autoptr (ConfabUser) holder = lookup_user (cli->db, supporter_id, NULL);
-
-      g_set_error (&error, CONFAB_ERROR, CONFAB_ERROR_CONFLICT,
-                   _("The escalation “%s” is assigned to %s: take it first with "
-                     "“confab-cli escalations take”"),
-                   confab_entity_get_id (CONFAB_ENTITY (escalation)),
-                   holder != NULL ? confab_user_get_username (holder) : supporter_id);
-      goto rollback;
-    }
-
-  if (needs_taking && !assign (cli->db, escalation, operator, &error))
-    goto rollback;
-
-  parent_id = dup_last_message_id (cli->db, conversation_id, &error);
-  if (error != NULL)
-    goto rollback;
-  message = confab_message_new (conversation_id, "supporter", content);
-  confab_message_set_user_id (message, operator_id);
-  confab_message_set_parent_message_id (message, parent_id);
-  if (!confab_repository_create (cli->db, CONFAB_ENTITY (message), operator_id, &error))
-    goto rollback;
-  if (!confab_database_commit (cli->db, &error))
+    return confab_cli_fail (error);
+  message = confab_escalation_desk_reply (cli->db, argv[1],
+                                          confab_entity_get_id (CONFAB_ENTITY (operator)), content,
+                                          &error);
+  if (message == NULL)
     return confab_cli_fail (error);
 
   g_print ("%s\n", confab_entity_get_id (CONFAB_ENTITY (message)));
   return CONFAB_CLI_OK;
-
-rollback:
-  confab_database_rollback (cli->db);
-  return confab_cli_fail (error);
 }
 
 static int
@@ -459,8 +300,6 @@ escalations_resolve (ConfabCli  *cli,
   g_autoptr (GOptionContext) context = g_option_context_new (_("ID"));
   g_autoptr (GError) error = NULL;
   g_autoptr (ConfabEscalation) escalation = NULL;
-  g_autoptr (ConfabConversation) conversation = NULL;
-  const char *actor_id;
   gboolean reopened = FALSE;
   int status;
 
@@ -473,51 +312,19 @@ escalations_resolve (ConfabCli  *cli,
   if (argc != 2)
     return confab_cli_usage (context, _("escalations resolve needs one escalation id"));
 
-  /* The escalation and its conversation change together. */
-  if (open_existing (cli, &error) == NULL || !confab_database_begin (cli->db, &error))
+  if (open_existing (cli, &error) == NULL)
     return confab_cli_fail (error);
-  escalation = lookup_escalation (cli->db, argv[1], &error);
+  escalation = confab_escalation_desk_resolve (cli->db, argv[1], NULL, NULL, &reopened, &error);
   if (escalation == NULL)
-    goto rollback;
-  if (is_resolved (escalation))
-    {
-      set_resolved_error (escalation, &error);
-      goto rollback;
-    }
-  /* The trail names the supporter who held it, when there is one. */
-  actor_id = confab_escalation_get_supporter_id (escalation);
-
-  /* resolved_at is stamped by the escalation itself. */
-  confab_escalation_set_status (escalation, "resolved");
-  if (!confab_repository_update (cli->db, CONFAB_ENTITY (escalation), actor_id, &error))
-    goto rollback;
-
-  conversation = confab_repository_get (cli->db, CONFAB_TYPE_CONVERSATION,
-                                        confab_escalation_get_conversation_id (escalation),
-                                        &error);
-  if (conversation == NULL)
-    goto rollback;
-  if (g_strcmp0 (confab_conversation_get_status (conversation), "escalated") == 0)
-    {
-      confab_conversation_set_status (conversation, "active");
-      if (!confab_repository_update (cli->db, CONFAB_ENTITY (conversation), actor_id, &error))
-        goto rollback;
-      reopened = TRUE;
-    }
-  if (!confab_database_commit (cli->db, &error))
     return confab_cli_fail (error);
 
   if (reopened)
     g_print (_("Escalation %s resolved; the conversation %s is active again\n"),
              confab_entity_get_id (CONFAB_ENTITY (escalation)),
-             confab_entity_get_id (CONFAB_ENTITY (conversation)));
+             confab_escalation_get_conversation_id (escalation));
   else
     g_print (_("Escalation %s resolved\n"), confab_entity_get_id (CONFAB_ENTITY (escalation)));
   return CONFAB_CLI_OK;
-
-rollback:
-  confab_database_rollback (cli->db);
-  return confab_cli_fail (error);
 }
 
 int

@@ -81,9 +81,11 @@ read_node (ConfabDatabase  *db,
   return TRUE;
 }
 
+/* "+seq": sort the few siblings found through messages_parent_idx, rather
+ * than walk the whole conversation in (conversation_id, seq) order. */
 #define SQL_SIBLINGS                                                      \
   "SELECT * FROM messages WHERE conversation_id = ?1 "                    \
-  "AND parent_message_id IS ?2 ORDER BY seq"
+  "AND parent_message_id IS ?2 ORDER BY +seq"
 
 GPtrArray *
 confab_branch_list_siblings (ConfabDatabase  *db,
